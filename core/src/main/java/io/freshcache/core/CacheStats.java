@@ -1,0 +1,44 @@
+package io.freshcache.core;
+
+/**
+ * A snapshot of a cache's counters. Lookups: {@code hits + misses + staleRejections}.
+ *
+ * @param hits lookups served from a current entry
+ * @param misses lookups that found no entry
+ * @param staleRejections lookups that found an entry whose snapshot was behind (or which had
+ *     expired) and rendered anew instead
+ * @param renders renderer runs that returned content
+ * @param renderFailures renderer runs that threw or returned null
+ * @param coalescedWaits callers that waited for another caller's render of the same key
+ * @param invalidations invalidate, invalidatePrefix and removeResource calls
+ * @param invalidatedEntries entries removed in the background after an invalidation
+ * @param evictions entries removed for room or age
+ * @param entryCount entries now stored
+ * @param storedBytes body bytes now stored (compressed where compressed)
+ * @param identityBytes the same bodies' uncompressed size
+ */
+public record CacheStats(
+    long hits,
+    long misses,
+    long staleRejections,
+    long renders,
+    long renderFailures,
+    long coalescedWaits,
+    long invalidations,
+    long invalidatedEntries,
+    long evictions,
+    long entryCount,
+    long storedBytes,
+    long identityBytes) {
+
+  /** {@code identityBytes / storedBytes}; 1 when nothing is stored. */
+  public double compressionRatio() {
+    return storedBytes == 0 ? 1.0 : (double) identityBytes / storedBytes;
+  }
+
+  /** {@code hits / (hits + misses + staleRejections)}; 0 before any lookup. */
+  public double hitRate() {
+    long lookups = hits + misses + staleRejections;
+    return lookups == 0 ? 0.0 : (double) hits / lookups;
+  }
+}

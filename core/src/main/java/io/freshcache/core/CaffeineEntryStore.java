@@ -1,0 +1,217 @@
+package io.freshcache.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The in-memory store: a Caffeine cache bounded by total bytes, keyed by <em>resource</em>. The value
+ * is the resource's only entry (the common case: no extra object) or an array of its entries, one per
+ * variant and scope. Grouping by resource makes {@link #removeResource} a single removal and costs no
+ * secondary index; an eviction drops a resource's entries together.
+ *
+ * <p>Caffeine's expiry applies to the group, so entries in groups of two or more are also checked
+ * against the maximum age on read.
+ */
+final class CaffeineEntryStore implements EntryStore {
+  /** Added to each entry's weight for what it costs beyond the body (measured; docs/benchmarks.md). */
+  static final int ENTRY_OVERHEAD_WEIGHT = 200;
+
+  private final Cache<String, Object> cache;
+  private final Clock clock;
+  private final long maxAgeMillis;
+  private final LongAdder entries = new LongAdder();
+  private final LongAdder storedBytes = new LongAdder();
+  private final LongAdder identityBytes = new LongAdder();
+  /** Set once before use. */
+  private volatile RemovalListener listener = (e, c) -> { };
+
+  CaffeineEntryStore(long maximumBytes, Duration maxAge, Clock clock, Executor executor) {
+    this.clock = clock;
+    this.maxAgeMillis = maxAge == null ? 0 : maxAge.toMillis();
+    Caffeine<Object, Object> b = Caffeine.newBuilder()
+        .maximumWeight(maximumBytes)
+        .ticker(clock::nanoTime)
+        .executor(executor);
+    if (maxAge != null) {
+      b.expireAfterWrite(maxAge);
+    }
+    this.cache = b.<String, Object>weigher((k, v) -> weigh(v))
+        .removalListener((String k, Object v, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+          if (v != null && cause.wasEvicted()) {
+            EntryStore.RemovalCause ours = cause == com.github.benmanes.caffeine.cache.RemovalCause.EXPIRED
+                ? EntryStore.RemovalCause.EXPIRED : EntryStore.RemovalCause.SIZE;
+            forEach(v, e -> dropped(e, ours));
+          }
+        })
+        .build();
+  }
+
+  @Override
+  public void setRemovalListener(RemovalListener listener) {
+    this.listener = listener;
+  }
+
+  @Override
+  public Entry get(CacheKey key) {
+    Object v = cache.getIfPresent(key.resource());
+    if (v instanceof Entry e) {
+      return sameVariantAndScope(e.key, key) ? e : null;
+    }
+    if (v instanceof Entry[] group) {
+      for (Entry e : group) {
+        if (sameVariantAndScope(e.key, key)) {
+          return maxAgeMillis > 0 && clock.currentTimeMillis() - e.createdAtMillis >= maxAgeMillis ? null : e;
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void put(Entry entry) {
+    List<Entry> replaced = new ArrayList<>(1);
+    cache.asMap().compute(entry.key.resource(), (r, old) -> {
+      if (old == null) {
+        return entry;
+      }
+      if (old instanceof Entry e) {
+        if (sameVariantAndScope(e.key, entry.key)) {
+          replaced.add(e);
+          return entry;
+        }
+        return new Entry[] {e, entry};
+      }
+      Entry[] group = (Entry[]) old;
+      for (int i = 0; i < group.length; i++) {
+        if (sameVariantAndScope(group[i].key, entry.key)) {
+          replaced.add(group[i]);
+          Entry[] copy = group.clone();
+          copy[i] = entry;
+          return copy;
+        }
+      }
+      Entry[] grown = java.util.Arrays.copyOf(group, group.length + 1);
+      grown[group.length] = entry;
+      return grown;
+    });
+    added(entry);
+    for (Entry e : replaced) {
+      dropped(e, EntryStore.RemovalCause.REPLACED);
+    }
+  }
+
+  @Override
+  public boolean remove(Entry entry) {
+    boolean[] removed = new boolean[1];
+    cache.asMap().computeIfPresent(entry.key.resource(), (r, old) -> {
+      if (old == entry) {
+        removed[0] = true;
+        return null;
+      }
+      if (old instanceof Entry[] group) {
+        for (int i = 0; i < group.length; i++) {
+          if (group[i] == entry) {
+            removed[0] = true;
+            if (group.length == 2) {
+              return group[1 - i];
+            }
+            Entry[] shrunk = new Entry[group.length - 1];
+            System.arraycopy(group, 0, shrunk, 0, i);
+            System.arraycopy(group, i + 1, shrunk, i, group.length - i - 1);
+            return shrunk;
+          }
+        }
+      }
+      return old;
+    });
+    if (removed[0]) {
+      dropped(entry, EntryStore.RemovalCause.EXPLICIT);
+    }
+    return removed[0];
+  }
+
+  @Override
+  public int removeResource(String resource) {
+    Object old = cache.asMap().remove(resource);
+    if (old == null) {
+      return 0;
+    }
+    int[] n = new int[1];
+    forEach(old, e -> {
+      n[0]++;
+      dropped(e, EntryStore.RemovalCause.EXPLICIT);
+    });
+    return n[0];
+  }
+
+  @Override
+  public void clear() {
+    for (String resource : new ArrayList<>(cache.asMap().keySet())) {
+      removeResource(resource);
+    }
+  }
+
+  @Override
+  public long entryCount() {
+    return entries.sum();
+  }
+
+  @Override
+  public long storedBytes() {
+    return storedBytes.sum();
+  }
+
+  @Override
+  public long identityBytes() {
+    return identityBytes.sum();
+  }
+
+  /** Lets Caffeine run pending maintenance now (tests, benchmarks). */
+  void cleanUp() {
+    cache.cleanUp();
+  }
+
+  private void added(Entry e) {
+    entries.increment();
+    storedBytes.add(e.body.length);
+    identityBytes.add(e.identityLength);
+  }
+
+  private void dropped(Entry e, EntryStore.RemovalCause cause) {
+    entries.decrement();
+    storedBytes.add(-e.body.length);
+    identityBytes.add(-e.identityLength);
+    listener.onRemoval(e, cause);
+  }
+
+  private static boolean sameVariantAndScope(CacheKey a, CacheKey b) {
+    return a.variant().equals(b.variant()) && a.scope().equals(b.scope());
+  }
+
+  private static int weigh(Object v) {
+    long w = 0;
+    if (v instanceof Entry e) {
+      w = (long) e.body.length + ENTRY_OVERHEAD_WEIGHT;
+    } else if (v instanceof Entry[] group) {
+      for (Entry e : group) {
+        w += (long) e.body.length + ENTRY_OVERHEAD_WEIGHT;
+      }
+    }
+    return (int) Math.min(Integer.MAX_VALUE, w);
+  }
+
+  private static void forEach(Object v, java.util.function.Consumer<Entry> action) {
+    if (v instanceof Entry e) {
+      action.accept(e);
+    } else if (v instanceof Entry[] group) {
+      for (Entry e : group) {
+        action.accept(e);
+      }
+    }
+  }
+}

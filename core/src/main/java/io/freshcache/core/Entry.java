@@ -1,0 +1,151 @@
+package io.freshcache.core;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * One cached rendering, as a {@link EntryStore} keeps it: body bytes (possibly compressed), media
+ * type, ETag, the dependency snapshot and the creation time. Immutable; only the cache creates
+ * entries. The layout is kept lean on purpose (see docs/architecture.md, "Memory per entry").
+ */
+public final class Entry implements Page {
+  private static final Base64.Encoder ETAG_ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+  final CacheKey key;
+  final byte[] body;
+  final Encoding encoding;
+  final int identityLength;
+  final String contentType;
+  final long etagHigh;
+  final long etagLow;
+  /** The states this entry depends on; current while each version is at most its bound. */
+  final TagState[] deps;
+  /** The bound of every dependency when {@link #bounds} is null. */
+  final long bound;
+  /** Per-dependency bounds, only when static fragments brought older snapshots. */
+  final long[] bounds;
+  final long createdAtMillis;
+  /** Holes to fill at serve time, or null. */
+  final Holes holes;
+
+  Entry(CacheKey key, byte[] body, Encoding encoding, int identityLength, String contentType,
+      long etagHigh, long etagLow, TagState[] deps, long bound, long[] bounds, long createdAtMillis,
+      Holes holes) {
+    this.key = key;
+    this.body = body;
+    this.encoding = encoding;
+    this.identityLength = identityLength;
+    this.contentType = contentType;
+    this.etagHigh = etagHigh;
+    this.etagLow = etagLow;
+    this.deps = deps;
+    this.bound = bound;
+    this.bounds = bounds;
+    this.createdAtMillis = createdAtMillis;
+    this.holes = holes;
+  }
+
+  /**
+   * Whether no dependency has been invalidated since this entry's snapshot: the check every hit
+   * makes, a volatile read per dependency.
+   */
+  boolean isCurrent() {
+    TagState[] d = deps;
+    long[] b = bounds;
+    if (b == null) {
+      long limit = bound;
+      for (TagState s : d) {
+        if (s.version > limit) {
+          return false;
+        }
+      }
+    } else {
+      for (int i = 0; i < d.length; i++) {
+        if (d[i].version > b[i]) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  long boundOf(int i) {
+    return bounds == null ? bound : bounds[i];
+  }
+
+  /** Stored bytes plus identity length, for weighing. */
+  int storedLength() {
+    return body.length;
+  }
+
+  @Override
+  public CacheKey key() {
+    return key;
+  }
+
+  @Override
+  public String contentType() {
+    return contentType;
+  }
+
+  @Override
+  public ETag etag() {
+    return new ETag(etagText(etagHigh, etagLow), false);
+  }
+
+  static String etagText(long high, long low) {
+    byte[] b = new byte[16];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (high >>> (56 - 8 * i));
+      b[8 + i] = (byte) (low >>> (56 - 8 * i));
+    }
+    return ETAG_ENCODER.encodeToString(b);
+  }
+
+  @Override
+  public long createdAtMillis() {
+    return createdAtMillis;
+  }
+
+  @Override
+  public byte[] body() {
+    return body(Encoding.IDENTITY);
+  }
+
+  @Override
+  public Encoding storedEncoding() {
+    return encoding;
+  }
+
+  @Override
+  public byte[] storedBody() {
+    return body;
+  }
+
+  @Override
+  public byte[] body(Encoding wanted) {
+    return Compression.transcode(body, encoding, wanted, identityLength);
+  }
+
+  /** The uncompressed body length. */
+  public int identityLength() {
+    return identityLength;
+  }
+
+  @Override
+  public List<String> tags() {
+    List<String> out = new ArrayList<>(deps.length);
+    for (TagState s : deps) {
+      if (!s.name.endsWith("#")) { // the internal "whole tag" marker of an aspect dependency
+        out.add(s.name);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "Entry[" + key + ", " + identityLength + " B " + encoding.token() + ", tags=" + tags() + "]";
+  }
+}

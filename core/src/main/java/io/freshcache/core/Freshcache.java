@@ -1,0 +1,577 @@
+package io.freshcache.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A page and fragment cache that knows what each entry depends on.
+ *
+ * <pre>{@code
+ * Freshcache cache = Freshcache.builder().maximumBytes(256 << 20).build();
+ * Page page = cache.get(CacheKey.of("/wiki/Foo"), ctx -> {
+ *   ctx.dependsOn("page:Foo");
+ *   return Content.html(render(db.load("Foo")));
+ * });
+ * // later, after the data behind page:Foo changed:
+ * cache.invalidate("page:Foo");   // every entry depending on it is gone, at once
+ * }</pre>
+ *
+ * <h2>Design</h2>
+ * Every tag has a version (see {@code TagRegistry}); an entry records the versions it was rendered
+ * against, read <em>before</em> its renderer ran, and is served only while none has moved. That makes
+ * invalidation race-free (a render overlapping a write is never served after the write's
+ * invalidation returned) and O(1) on the caller's thread: {@link #invalidate} bumps a version per
+ * name (the tag and each pattern that can match it) and returns; a background worker then walks the
+ * reverse index (tag state to entries) and removes the stale entries, emitting {@link
+ * CacheEvent.Invalidated} for the rebuild and push work that follows.
+ *
+ * <p>Misses are single-flight: concurrent callers of one key wait for one render. Nested {@link
+ * RenderContext#include} calls are static fragments whose dependencies propagate to every
+ * enclosing entry; {@link RenderContext#hole} leaves a placeholder filled at serve time from an entry
+ * of its own scope.
+ *
+ * <h2>Threading</h2>
+ * All methods are thread-safe. Renderers run on the calling thread. {@link #close} stops the
+ * background worker.
+ */
+public final class Freshcache implements MeterBinder, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Freshcache.class);
+  private static final ThreadLocal<ArrayDeque<CacheKey>> RENDERING =
+      ThreadLocal.withInitial(ArrayDeque::new);
+
+  final TagRegistry registry = new TagRegistry();
+  private final EntryStore store;
+  private final ConcurrentHashMap<CacheKey, Flight> flights = new ConcurrentHashMap<>();
+  private final InvalidationWorker worker;
+  private final Clock clock;
+  private final long renderTimeoutNanos;
+  private final int compressionThreshold;
+  private final int maxNestingDepth;
+  final int maxHolesPerEntry;
+  private final List<CacheListener> listeners;
+
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder staleRejections = new LongAdder();
+  private final LongAdder renders = new LongAdder();
+  private final LongAdder renderFailures = new LongAdder();
+  private final LongAdder coalescedWaits = new LongAdder();
+  private final LongAdder invalidations = new LongAdder();
+  private final LongAdder invalidatedEntries = new LongAdder();
+  private final LongAdder evictions = new LongAdder();
+
+  Freshcache(FreshcacheBuilder b) {
+    this.clock = b.clock;
+    this.store = b.store != null ? b.store
+        : new CaffeineEntryStore(b.maximumBytes, b.maxAge, b.clock, b.executor);
+    this.renderTimeoutNanos = b.renderTimeout.toNanos();
+    this.compressionThreshold = b.compressionThreshold;
+    this.maxNestingDepth = b.maxNestingDepth;
+    this.maxHolesPerEntry = b.maxHolesPerEntry;
+    this.listeners = List.copyOf(b.listeners);
+    this.store.setRemovalListener(this::onRemoval);
+    this.worker = new InvalidationWorker("freshcache-invalidator", this::removeInvalidated);
+    worker.start();
+    if (b.meterRegistry != null) {
+      bindTo(b.meterRegistry);
+    }
+  }
+
+  /** A builder with the defaults documented on each of its methods. */
+  public static FreshcacheBuilder builder() {
+    return new FreshcacheBuilder();
+  }
+
+  /**
+   * The page for {@code key}: a current entry if there is one, otherwise rendered by {@code
+   * renderer} (once, however many callers miss at the same time). Holes are filled for the viewer
+   * implied by the key: its user for a user-scoped key, otherwise the public.
+   *
+   * @throws RenderException if the renderer threw or returned null (the cause says which); nothing
+   *     is cached then
+   * @throws RenderTimeoutException if another caller's render of the key took longer than the
+   *     render timeout
+   * @throws IllegalArgumentException if the key's scope is {@link Scope#VIEWER}
+   */
+  public Page get(CacheKey key, Renderer renderer) {
+    return get(key, key.scope().kind() == Scope.Kind.USER ? key.scope() : Scope.PUBLIC, renderer);
+  }
+
+  /**
+   * Like {@link #get(CacheKey, Renderer)}, filling holes whose key has the {@link Scope#VIEWER}
+   * scope with {@code viewer}'s entries: a public page with a per-user bar is one shared entry plus
+   * one small entry per user.
+   */
+  public Page get(CacheKey key, Scope viewer, Renderer renderer) {
+    checkKey(key, "key");
+    requireNonNull(viewer, "viewer");
+    requireNonNull(renderer, "renderer");
+    if (viewer.isViewer()) {
+      throw new IllegalArgumentException("viewer: VIEWER (expected: PUBLIC, a user or a group)");
+    }
+    Entry e = entry(key, renderer);
+    return e.holes == null ? e : compose(e, viewer, 0);
+  }
+
+  /**
+   * The current page for {@code key} without rendering, or null. Holes are filled only from current
+   * entries; if one is missing, null is returned.
+   */
+  public Page getIfPresent(CacheKey key) {
+    checkKey(key, "key");
+    Entry e = lookup(key);
+    if (e == null) {
+      return null;
+    }
+    return e.holes == null ? e : composeIfPresent(e, key.scope().kind() == Scope.Kind.USER ? key.scope() : Scope.PUBLIC, 0);
+  }
+
+  /**
+   * Invalidates exact tags (with or without aspect): every entry depending on one of them, or on a
+   * pattern matching one, is never served again. O(1) per tag on this thread whatever the number of
+   * dependents (O(depth of the tag's path) for patterns); entries are removed in the background.
+   * When this returns, no lookup that begins afterwards returns an entry rendered before.
+   *
+   * @throws IllegalArgumentException if a tag is malformed or is a pattern
+   */
+  public void invalidate(String... tags) {
+    requireNonNull(tags, "tags");
+    Tag[] parsed = new Tag[tags.length];
+    for (int i = 0; i < tags.length; i++) {
+      parsed[i] = Tag.parse(tags[i]);
+      if (parsed[i].isPattern()) {
+        throw new IllegalArgumentException("tag: " + tags[i]
+            + " (expected: an exact tag; patterns are for dependencies, use invalidatePrefix for subtrees)");
+      }
+    }
+    for (Tag t : parsed) {
+      registry.invalidate(t, worker::enqueue);
+      invalidations.increment();
+    }
+  }
+
+  /**
+   * Invalidates every entry that depends on a tag starting with {@code prefix} (for example {@code
+   * page:Projects/}), or on a pattern that could match such a tag. A bulk operation: O(number of
+   * distinct tags) on this thread.
+   */
+  public void invalidatePrefix(String prefix) {
+    requireNonNull(prefix, "prefix");
+    if (prefix.isBlank()) {
+      throw new IllegalArgumentException("prefix: blank (expected: e.g. 'page:Projects/'; use clear() for everything)");
+    }
+    if (prefix.length() > Tag.MAX_LENGTH) {
+      throw new IllegalArgumentException("prefix: " + prefix.length() + " characters (expected: <= " + Tag.MAX_LENGTH + ")");
+    }
+    registry.invalidatePrefix(prefix, worker::enqueue);
+    invalidations.increment();
+  }
+
+  /**
+   * Removes every entry of a resource, across variants and scopes (all users' copies of a page).
+   * Returns how many were removed.
+   */
+  public int removeResource(String resource) {
+    requireNonNull(resource, "resource");
+    if (resource.isBlank()) {
+      throw new IllegalArgumentException("resource: blank (expected: a non-blank resource)");
+    }
+    invalidations.increment();
+    return store.removeResource(resource);
+  }
+
+  /** Removes every entry. */
+  public void clear() {
+    store.clear();
+  }
+
+  /** The counters now. */
+  public CacheStats stats() {
+    return new CacheStats(hits.sum(), misses.sum(), staleRejections.sum(), renders.sum(),
+        renderFailures.sum(), coalescedWaits.sum(), invalidations.sum(), invalidatedEntries.sum(),
+        evictions.sum(), store.entryCount(), store.storedBytes(), store.identityBytes());
+  }
+
+  /**
+   * Whether the background worker has removed the entries of every invalidation so far. Lookups
+   * never depend on this; it is for tests and benchmarks that measure memory.
+   */
+  public boolean invalidationsSettled() {
+    return worker.idle();
+  }
+
+  /** Registers the cache's counters and gauges under {@code freshcache.*}. */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    FunctionCounter.builder("freshcache.lookups", hits, LongAdder::sum).tag("result", "hit")
+        .description("lookups served from a current entry").register(registry);
+    FunctionCounter.builder("freshcache.lookups", misses, LongAdder::sum).tag("result", "miss")
+        .description("lookups that found no entry").register(registry);
+    FunctionCounter.builder("freshcache.lookups", staleRejections, LongAdder::sum).tag("result", "stale")
+        .description("lookups that found an entry behind its tags' versions").register(registry);
+    FunctionCounter.builder("freshcache.renders", renders, LongAdder::sum).tag("result", "ok")
+        .register(registry);
+    FunctionCounter.builder("freshcache.renders", renderFailures, LongAdder::sum).tag("result", "failed")
+        .register(registry);
+    FunctionCounter.builder("freshcache.coalesced.waits", coalescedWaits, LongAdder::sum)
+        .description("callers that waited for another caller's render").register(registry);
+    FunctionCounter.builder("freshcache.invalidations", invalidations, LongAdder::sum).register(registry);
+    FunctionCounter.builder("freshcache.invalidated.entries", invalidatedEntries, LongAdder::sum)
+        .register(registry);
+    FunctionCounter.builder("freshcache.evictions", evictions, LongAdder::sum).register(registry);
+    Gauge.builder("freshcache.entries", store, EntryStore::entryCount).register(registry);
+    Gauge.builder("freshcache.bytes", store, EntryStore::storedBytes).tag("form", "stored")
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("freshcache.bytes", store, EntryStore::identityBytes).tag("form", "identity")
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("freshcache.compression.ratio", this, c -> c.stats().compressionRatio())
+        .description("identity bytes / stored bytes").register(registry);
+  }
+
+  /** Stops the background worker. Lookups keep working; invalidated entries are then only rejected. */
+  @Override
+  public void close() {
+    worker.stop();
+  }
+
+  // ---------------------------------------------------------------- lookup and render
+
+  void checkKey(CacheKey key, String what) {
+    requireNonNull(key, what);
+    if (key.scope().isViewer()) {
+      throw new IllegalArgumentException(what + ": " + key
+          + " (expected: a PUBLIC, user or group scope; VIEWER is only for hole keys)");
+    }
+  }
+
+  /** A current entry, or null; counts the outcome. */
+  private Entry lookup(CacheKey key) {
+    Entry e = store.get(key);
+    if (e == null) {
+      misses.increment();
+      return null;
+    }
+    if (e.isCurrent()) {
+      hits.increment();
+      return e;
+    }
+    staleRejections.increment();
+    store.remove(e);
+    return null;
+  }
+
+  /** The current entry for the key, rendering it (single-flight) on a miss. */
+  Entry entry(CacheKey key, Renderer renderer) {
+    long myStart = registry.currentSequence();
+    Entry e = lookup(key);
+    if (e != null) {
+      return e;
+    }
+    long deadline = clock.nanoTime() + renderTimeoutNanos;
+    while (true) {
+      Flight mine = new Flight();
+      Flight running = flights.putIfAbsent(key, mine);
+      if (running == null) {
+        try {
+          Entry fresh = store.get(key);
+          if (fresh == null || !fresh.isCurrent()) {
+            fresh = render(key, renderer, mine, fresh);
+          }
+          mine.result.complete(fresh);
+          return fresh;
+        } catch (Throwable t) {
+          mine.result.completeExceptionally(t);
+          throw t;
+        } finally {
+          flights.remove(key, mine);
+        }
+      }
+      coalescedWaits.increment();
+      Entry shared = running.await(key, Math.max(0, deadline - clock.nanoTime()));
+      // Take it if the render began after we did, or nothing it depends on has moved since.
+      if (running.startSequence >= myStart || shared.isCurrent()) {
+        return shared;
+      }
+    }
+  }
+
+  private Entry render(CacheKey key, Renderer renderer, Flight flight, Entry previous) {
+    ArrayDeque<CacheKey> stack = RENDERING.get();
+    if (stack.contains(key)) {
+      throw new RenderException("cycle: " + key + " includes itself via " + stack, null);
+    }
+    if (stack.size() >= maxNestingDepth) {
+      throw new RenderException("nesting: " + key + " is " + (stack.size() + 1)
+          + " levels deep (expected: <= " + maxNestingDepth + ")", null);
+    }
+    long start = registry.currentSequence();
+    flight.startSequence = start;
+    RenderScope scope = new RenderScope(this, key, start);
+    long t0 = clock.nanoTime();
+    Content content;
+    stack.push(key);
+    try {
+      content = renderer.render(scope);
+      if (content == null) {
+        throw new NullPointerException("renderer for " + key + " returned null (expected: a Content)");
+      }
+    } catch (RenderException e) {
+      renderFailures.increment();
+      release(scope.states());
+      throw e;
+    } catch (Exception e) {
+      renderFailures.increment();
+      release(scope.states());
+      throw new RenderException("renderer for " + key + " failed: " + e, e);
+    } finally {
+      stack.pop();
+    }
+    long took = clock.nanoTime() - t0;
+    renders.increment();
+
+    Holes[] holes = new Holes[1];
+    byte[] identity = scope.extractHoles(content.body(), holes);
+    long[] etag = holes[0] == null ? hash(identity) : hash(identity, holes[0]);
+    byte[] stored = identity;
+    Encoding encoding = Encoding.IDENTITY;
+    if (holes[0] == null && identity.length >= compressionThreshold) {
+      byte[] z = Compression.gzipIfSmaller(identity);
+      if (z != null) {
+        stored = z;
+        encoding = Encoding.GZIP;
+      }
+    }
+    TagState[] deps = scope.states();
+    Entry entry = new Entry(key, stored, encoding, identity.length, content.contentType(), etag[0], etag[1],
+        deps, start, scope.bounds(), clock.currentTimeMillis(), holes[0]);
+    boolean cached = store(entry);
+    boolean changed = previous == null || previous.etagHigh != etag[0] || previous.etagLow != etag[1];
+    publish(new CacheEvent.Rendered(key, entry.etag(), changed, Duration.ofNanos(took), cached));
+    return entry;
+  }
+
+  /** Links the entry into the reverse index and stores it, unless it is already stale. */
+  private boolean store(Entry entry) {
+    if (!entry.isCurrent()) {
+      release(entry.deps);
+      return false;
+    }
+    int linked = 0;
+    for (TagState s : entry.deps) {
+      if (!s.addDependent(entry)) {
+        break;
+      }
+      linked++;
+    }
+    if (linked < entry.deps.length) { // a state retired under us: a rare race; just don't cache
+      for (int i = 0; i < linked; i++) {
+        unlink(entry.deps[i], entry);
+      }
+      release(entry.deps);
+      return false;
+    }
+    store.put(entry);
+    if (!entry.isCurrent()) {
+      // Invalidated between the check and the put; the worker may have walked the index before we
+      // linked, so remove it here rather than leave it to the next lookup.
+      removeInvalidated(entry);
+    }
+    return true;
+  }
+
+  /** Retires states that a failed or discarded render created and nothing depends on. */
+  private void release(TagState[] states) {
+    for (TagState s : states) {
+      if (s.dependentCount() == 0) {
+        registry.tryRetire(s);
+      }
+    }
+  }
+
+  private void unlink(TagState s, Entry e) {
+    if (s.removeDependent(e)) {
+      registry.tryRetire(s);
+    }
+  }
+
+  private void removeInvalidated(Entry e) {
+    if (store.remove(e)) {
+      invalidatedEntries.increment();
+      publish(new CacheEvent.Invalidated(e.key, e.etag()));
+    }
+  }
+
+  private void onRemoval(Entry e, EntryStore.RemovalCause cause) {
+    for (TagState s : e.deps) {
+      unlink(s, e);
+    }
+    switch (cause) {
+      case SIZE -> {
+        evictions.increment();
+        publish(new CacheEvent.Evicted(e.key, CacheEvent.Reason.SIZE));
+      }
+      case EXPIRED -> {
+        evictions.increment();
+        publish(new CacheEvent.Evicted(e.key, CacheEvent.Reason.EXPIRED));
+      }
+      default -> { }
+    }
+  }
+
+  private void publish(CacheEvent event) {
+    for (CacheListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException | Error err) {
+        LOG.warn("cache listener {} failed on {}", l, event, err);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- holes
+
+  private Page compose(Entry e, Scope viewer, int depth) {
+    if (depth >= maxNestingDepth) {
+      throw new RenderException("holes: nested more than " + maxNestingDepth + " deep in " + e.key, null);
+    }
+    Holes h = e.holes;
+    byte[] base = e.body;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(base.length + 256 * h.count());
+    MessageDigest md = sha256();
+    update(md, e.etagHigh, e.etagLow);
+    int last = 0;
+    for (int i = 0; i < h.count(); i++) {
+      out.write(base, last, h.offsets()[i] - last);
+      last = h.offsets()[i];
+      CacheKey hk = h.keys()[i];
+      if (hk.scope().isViewer()) {
+        hk = hk.withScope(viewer);
+      }
+      Entry he = entry(hk, h.renderers()[i]);
+      Page hp = he.holes == null ? he : compose(he, viewer, depth + 1);
+      out.writeBytes(hp.body());
+      md.update(hp.etag().opaque().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    out.write(base, last, base.length - last);
+    return new ComposedPage(e, out.toByteArray(), digestToLongs(md.digest()));
+  }
+
+  private Page composeIfPresent(Entry e, Scope viewer, int depth) {
+    if (depth >= maxNestingDepth) {
+      return null;
+    }
+    Holes h = e.holes;
+    for (int i = 0; i < h.count(); i++) {
+      CacheKey hk = h.keys()[i];
+      Entry he = lookup(hk.scope().isViewer() ? hk.withScope(viewer) : hk);
+      if (he == null || (he.holes != null && composeIfPresent(he, viewer, depth + 1) == null)) {
+        return null;
+      }
+    }
+    return compose(e, viewer, depth);
+  }
+
+  // ---------------------------------------------------------------- hashing
+
+  private static long[] hash(byte[] identity) {
+    return digestToLongs(sha256().digest(identity));
+  }
+
+  private static long[] hash(byte[] identity, Holes holes) {
+    MessageDigest md = sha256();
+    md.update(identity);
+    for (int i = 0; i < holes.count(); i++) {
+      md.update((holes.offsets()[i] + ":" + holes.keys()[i]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return digestToLongs(md.digest());
+  }
+
+  private static void update(MessageDigest md, long high, long low) {
+    for (int i = 56; i >= 0; i -= 8) {
+      md.update((byte) (high >>> i));
+    }
+    for (int i = 56; i >= 0; i -= 8) {
+      md.update((byte) (low >>> i));
+    }
+  }
+
+  private static long[] digestToLongs(byte[] d) {
+    long high = 0;
+    long low = 0;
+    for (int i = 0; i < 8; i++) {
+      high = (high << 8) | (d[i] & 0xFF);
+      low = (low << 8) | (d[8 + i] & 0xFF);
+    }
+    return new long[] {high, low};
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+
+  /** A page with its holes filled, built per request. */
+  private record ComposedPage(Entry entry, byte[] identity, long[] etagBits) implements Page {
+    @Override
+    public CacheKey key() {
+      return entry.key;
+    }
+
+    @Override
+    public String contentType() {
+      return entry.contentType;
+    }
+
+    @Override
+    public ETag etag() {
+      return new ETag(Entry.etagText(etagBits[0], etagBits[1]), false);
+    }
+
+    @Override
+    public long createdAtMillis() {
+      return entry.createdAtMillis;
+    }
+
+    @Override
+    public byte[] body() {
+      return identity;
+    }
+
+    @Override
+    public Encoding storedEncoding() {
+      return Encoding.IDENTITY;
+    }
+
+    @Override
+    public byte[] storedBody() {
+      return identity;
+    }
+
+    @Override
+    public byte[] body(Encoding encoding) {
+      return Compression.transcode(identity, Encoding.IDENTITY, encoding, identity.length);
+    }
+
+    @Override
+    public List<String> tags() {
+      return entry.tags();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.freshcache.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Configures a {@link Freshcache}. Each option is validated as it is set; defaults:
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@link #maximumBytes}</td><td>64 MiB</td><td>bound of the in-memory store: bodies as
+ *       stored plus a fixed per-entry overhead</td></tr>
+ *   <tr><td>{@link #maxAge}</td><td>none</td><td>fallback maximum age of an entry, whatever its
+ *       tags</td></tr>
+ *   <tr><td>{@link #compressionThreshold}</td><td>1024 bytes</td><td>bodies at least this long are
+ *       stored gzip-compressed when that saves an eighth or more</td></tr>
+ *   <tr><td>{@link #renderTimeout}</td><td>30 s</td><td>how long a caller waits for another
+ *       caller's render of the same key</td></tr>
+ *   <tr><td>{@link #maxNestingDepth}</td><td>16</td><td>static fragments and holes nested deeper
+ *       fail the render</td></tr>
+ *   <tr><td>{@link #maxHolesPerEntry}</td><td>256</td><td>holes one render may leave</td></tr>
+ * </table>
+ */
+public final class FreshcacheBuilder {
+  long maximumBytes = 64L << 20;
+  Duration maxAge;
+  int compressionThreshold = 1024;
+  Duration renderTimeout = Duration.ofSeconds(30);
+  int maxNestingDepth = 16;
+  int maxHolesPerEntry = 256;
+  Clock clock = Clock.system();
+  Executor executor = ForkJoinPool.commonPool();
+  EntryStore store;
+  MeterRegistry meterRegistry;
+  final List<CacheListener> listeners = new ArrayList<>();
+
+  FreshcacheBuilder() {}
+
+  /** Bounds the in-memory store by total weight: stored body bytes plus a per-entry overhead. */
+  public FreshcacheBuilder maximumBytes(long bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("maximumBytes: " + bytes + " (expected: > 0)");
+    }
+    this.maximumBytes = bytes;
+    return this;
+  }
+
+  /** A fallback maximum age: entries older than this are not served, whatever their tags. */
+  public FreshcacheBuilder maxAge(Duration age) {
+    requireNonNull(age, "age");
+    if (age.isNegative() || age.isZero()) {
+      throw new IllegalArgumentException("maxAge: " + age + " (expected: > 0)");
+    }
+    this.maxAge = age;
+    return this;
+  }
+
+  /** Bodies at least this long are stored compressed when that pays; {@code Integer.MAX_VALUE} turns it off. */
+  public FreshcacheBuilder compressionThreshold(int bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("compressionThreshold: " + bytes + " (expected: >= 0)");
+    }
+    this.compressionThreshold = bytes;
+    return this;
+  }
+
+  /** How long a caller waits for another caller's render of the same key. */
+  public FreshcacheBuilder renderTimeout(Duration timeout) {
+    requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("renderTimeout: " + timeout + " (expected: > 0)");
+    }
+    this.renderTimeout = timeout;
+    return this;
+  }
+
+  /** How deep static fragments and holes may nest. */
+  public FreshcacheBuilder maxNestingDepth(int depth) {
+    if (depth < 1 || depth > 256) {
+      throw new IllegalArgumentException("maxNestingDepth: " + depth + " (expected: 1..256)");
+    }
+    this.maxNestingDepth = depth;
+    return this;
+  }
+
+  /** How many holes one render may leave. */
+  public FreshcacheBuilder maxHolesPerEntry(int holes) {
+    if (holes < 0 || holes > 0xFFFF) {
+      throw new IllegalArgumentException("maxHolesPerEntry: " + holes + " (expected: 0..65535)");
+    }
+    this.maxHolesPerEntry = holes;
+    return this;
+  }
+
+  /** The time source (tests pass a fake one). */
+  public FreshcacheBuilder clock(Clock clock) {
+    this.clock = requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** Where the in-memory store runs its maintenance and removal notifications. */
+  public FreshcacheBuilder executor(Executor executor) {
+    this.executor = requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /** A store other than the in-memory default; {@link #maximumBytes} and {@link #maxAge} then do not apply. */
+  public FreshcacheBuilder store(EntryStore store) {
+    this.store = requireNonNull(store, "store");
+    return this;
+  }
+
+  /** Registers the cache's meters with this registry at build time. */
+  public FreshcacheBuilder meterRegistry(MeterRegistry registry) {
+    this.meterRegistry = requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /** Adds a listener for {@link CacheEvent}s. */
+  public FreshcacheBuilder listener(CacheListener listener) {
+    listeners.add(requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** Builds the cache and starts its background worker. */
+  public Freshcache build() {
+    return new Freshcache(this);
+  }
+}

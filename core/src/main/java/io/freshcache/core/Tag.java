@@ -1,0 +1,189 @@
+package io.freshcache.core;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A named dependency, or a pattern over names.
+ *
+ * <p>Syntax ({@link #parse} rejects anything else with a message naming the problem):
+ *
+ * <ul>
+ *   <li>exact: {@code page:Projects/Alpha}: any characters except white space, control characters,
+ *       {@code ,} {@code *} and {@code #}; at most {@value #MAX_LENGTH} characters in all;
+ *   <li>aspect: {@code page:Projects/Alpha#title}: one facet of a thing, so that a page showing only
+ *       Alpha's title does not depend on Alpha's text. Invalidating an aspect also invalidates
+ *       dependents of the whole tag; invalidating the whole tag invalidates every aspect;
+ *   <li>children pattern: {@code page:Projects/*}: every tag one {@code /}-segment below {@code
+ *       page:Projects};
+ *   <li>subtree pattern: {@code page:Projects/**}: every tag any number of segments below it;
+ *   <li>a pattern may carry an aspect too: {@code page:Projects/*#title}.
+ * </ul>
+ *
+ * <p>Only exact tags (with or without aspect) can be invalidated; patterns are what renderers depend
+ * on. A pattern never matches its own base ({@code page:Projects/**} does not match {@code
+ * page:Projects}).
+ *
+ * @param path the name without pattern suffix or aspect, e.g. {@code page:Projects}
+ * @param kind exact, children or subtree
+ * @param aspect the aspect after {@code #}, or {@code null} for the whole thing
+ */
+public record Tag(String path, Kind kind, String aspect) {
+
+  /** Maximum length of a tag in its textual form. */
+  public static final int MAX_LENGTH = 512;
+
+  /** What a tag names. */
+  public enum Kind {
+    /** One thing. */
+    EXACT,
+    /** Every direct child of the path ({@code path/*}). */
+    CHILDREN,
+    /** Everything below the path ({@code path/**}). */
+    SUBTREE
+  }
+
+  /** Validates the components; prefer {@link #parse}. */
+  public Tag {
+    requireNonNull(path, "path");
+    requireNonNull(kind, "kind");
+    checkPath(path, path);
+    if (aspect != null) {
+      checkAspect(aspect, path + "#" + aspect);
+    }
+  }
+
+  /**
+   * Parses the textual form.
+   *
+   * @throws IllegalArgumentException naming the problem, if {@code text} is blank, too long, or
+   *     malformed
+   */
+  public static Tag parse(String text) {
+    requireNonNull(text, "tag");
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("tag: blank (expected: a name such as 'page:Foo')");
+    }
+    if (text.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException(
+          "tag: " + text.length() + " characters (expected: <= " + MAX_LENGTH + ")");
+    }
+    String aspect = null;
+    String body = text;
+    int hash = text.indexOf('#');
+    if (hash >= 0) {
+      aspect = text.substring(hash + 1);
+      body = text.substring(0, hash);
+      checkAspect(aspect, text);
+    }
+    Kind kind = Kind.EXACT;
+    String path = body;
+    if (body.endsWith("/**")) {
+      kind = Kind.SUBTREE;
+      path = body.substring(0, body.length() - 3);
+    } else if (body.endsWith("/*")) {
+      kind = Kind.CHILDREN;
+      path = body.substring(0, body.length() - 2);
+    }
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException(
+          "tag '" + text + "': nothing before the pattern (expected: a path such as 'page:Projects/*')");
+    }
+    checkPath(path, text);
+    return new Tag(path, kind, aspect);
+  }
+
+  /** Whether this is a pattern (children or subtree) rather than one exact name. */
+  public boolean isPattern() {
+    return kind != Kind.EXACT;
+  }
+
+  /** This tag without its aspect. */
+  public Tag whole() {
+    return aspect == null ? this : new Tag(path, kind, null);
+  }
+
+  /**
+   * Whether this tag, as a dependency, is invalidated when {@code changed} is. For exact tags: the
+   * same path, and aspects compatible (either side without aspect, or the same aspect). For patterns:
+   * a path below the base as the kind says, and aspects compatible.
+   *
+   * @param changed an exact tag
+   * @throws IllegalArgumentException if {@code changed} is a pattern
+   */
+  public boolean isInvalidatedBy(Tag changed) {
+    if (changed.isPattern()) {
+      throw new IllegalArgumentException("changed: " + changed + " (expected: an exact tag)");
+    }
+    if (aspect != null && changed.aspect != null && !aspect.equals(changed.aspect)) {
+      return false;
+    }
+    return matchesPath(changed.path);
+  }
+
+  /** Whether the path of an exact tag is matched by this tag's path and kind (aspects ignored). */
+  public boolean matchesPath(String exactPath) {
+    return switch (kind) {
+      case EXACT -> path.equals(exactPath);
+      case CHILDREN -> exactPath.length() > path.length() + 1
+          && exactPath.startsWith(path)
+          && exactPath.charAt(path.length()) == '/'
+          && exactPath.indexOf('/', path.length() + 1) < 0;
+      case SUBTREE -> exactPath.length() > path.length() + 1
+          && exactPath.startsWith(path)
+          && exactPath.charAt(path.length()) == '/';
+    };
+  }
+
+  @Override
+  public String toString() {
+    String base = switch (kind) {
+      case EXACT -> path;
+      case CHILDREN -> path + "/*";
+      case SUBTREE -> path + "/**";
+    };
+    return aspect == null ? base : base + "#" + aspect;
+  }
+
+  private static void checkPath(String path, String whole) {
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException("tag '" + whole + "': empty path (expected: a name such as 'page:Foo')");
+    }
+    if (path.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException(
+          "tag: " + path.length() + " characters (expected: <= " + MAX_LENGTH + ")");
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '*') {
+        throw new IllegalArgumentException("tag '" + whole + "': '*' at " + i
+            + " (expected: '*' or '**' only as the last segment, after '/')");
+      }
+      checkChar(c, i, whole);
+    }
+  }
+
+  private static void checkAspect(String aspect, String whole) {
+    if (aspect.isEmpty()) {
+      throw new IllegalArgumentException("tag '" + whole + "': empty aspect after '#' (expected: e.g. '#title')");
+    }
+    for (int i = 0; i < aspect.length(); i++) {
+      char c = aspect.charAt(i);
+      if (c == '/' || c == '*') {
+        throw new IllegalArgumentException(
+            "tag '" + whole + "': '" + c + "' in aspect (expected: an aspect name such as 'title')");
+      }
+      checkChar(c, i, whole);
+    }
+  }
+
+  private static void checkChar(char c, int index, String whole) {
+    if (c == '#') {
+      throw new IllegalArgumentException("tag '" + whole + "': second '#' (expected: at most one aspect)");
+    }
+    if (c == ',' || Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
+      throw new IllegalArgumentException(String.format(
+          "tag '%s': character U+%04X at %d (expected: no white space, control characters or ',')",
+          whole.replaceAll("\\p{Cntrl}", "?"), (int) c, index));
+    }
+  }
+}

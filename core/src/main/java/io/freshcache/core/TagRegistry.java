@@ -1,0 +1,224 @@
+package io.freshcache.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+/**
+ * Tag versions: the heart of the no-stale-read guarantee.
+ *
+ * <h2>Versions are sequence numbers</h2>
+ * One global sequence counts invalidations. Invalidating a name sets its state's version to a fresh
+ * sequence number {@code v}. A render reads the sequence {@code S} before the renderer runs; the
+ * entry it produces is current while every state it depends on has {@code version <= S}. So a render
+ * that overlapped a write can never be served after that write's invalidation returned: the
+ * invalidation's {@code v} is greater than {@code S}. Because the bound is taken at the start, a
+ * renderer may declare a dependency before or after reading the data; either is safe.
+ *
+ * <h2>States come and go</h2>
+ * A name's state exists while some entry depends on it (or a render is about to). A new state starts
+ * at the <em>floor</em> of its stripe: the highest version ever given to a name of that stripe that
+ * had no state (invalidated while absent, or retired). That way a render that read data before an
+ * invalidation of a then-absent name, and creates the state only afterwards, still sees a version
+ * above its bound. The races between invalidate, create and retire are closed as follows:
+ *
+ * <ul>
+ *   <li>invalidate vs create of the same name: an absent name is invalidated inside {@code
+ *       ConcurrentHashMap.compute} for that name, which serializes with {@code computeIfAbsent};
+ *   <li>invalidate vs retire: retire sets {@code retired} then reads the version into the floor;
+ *       invalidate raises the version then reads {@code retired} and, if set, raises the floor and
+ *       bumps whatever state now holds the name. With volatiles one of the two sees the other;
+ *   <li>prefix invalidation vs create: creation runs under the read side of {@link #creationLock},
+ *       the floors are raised under its write side, then the states are scanned, so a state is either
+ *       published before the scan or created from a raised floor.
+ * </ul>
+ */
+final class TagRegistry {
+  private static final int STRIPES = 256;
+
+  /** Counts invalidations; the source of every version and render bound. */
+  private final AtomicLong sequence = new AtomicLong();
+
+  private final ConcurrentHashMap<String, TagState> states = new ConcurrentHashMap<>();
+
+  /** Per stripe of names: the highest version given to a name while it had no state. */
+  private final AtomicLongArray floors = new AtomicLongArray(STRIPES);
+
+  /** Read side: creating a state. Write side: raising every floor for a prefix invalidation. */
+  private final ReentrantReadWriteLock creationLock = new ReentrantReadWriteLock();
+
+  /** The bound for a render starting now. */
+  long currentSequence() {
+    return sequence.get();
+  }
+
+  int stateCount() {
+    return states.size();
+  }
+
+  /** The names an entry depending on {@code tag} must hold states for. */
+  static List<String> dependencyNames(Tag tag) {
+    if (tag.aspect() == null) {
+      return List.of(tag.toString());
+    }
+    return List.of(tag.toString(), tag.whole() + "#");
+  }
+
+  /** The state of a name, created from its stripe's floor if absent. */
+  TagState state(String name) {
+    while (true) {
+      TagState s = states.get(name);
+      if (s == null) {
+        creationLock.readLock().lock();
+        try {
+          s = states.computeIfAbsent(name, n -> new TagState(n, floors.get(stripe(n))));
+        } finally {
+          creationLock.readLock().unlock();
+        }
+      }
+      if (!s.retired) {
+        return s;
+      }
+      Thread.onSpinWait(); // its retirer is about to remove it from the map
+    }
+  }
+
+  /**
+   * Invalidates an exact tag: its own name, the whole/aspect markers, and every pattern that can
+   * match it, O(depth of the path). Returns the sequence number used.
+   */
+  long invalidate(Tag tag, Consumer<TagState> bumped) {
+    if (tag.isPattern()) {
+      throw new IllegalArgumentException(
+          "tag: " + tag + " (expected: an exact tag; use invalidatePrefix for subtrees)");
+    }
+    long v = sequence.incrementAndGet();
+    String path = tag.path();
+    String aspect = tag.aspect();
+    bumpTarget(path, aspect, v, bumped);
+    int last = path.lastIndexOf('/');
+    for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      if (i == 0) {
+        continue;
+      }
+      String base = path.substring(0, i);
+      bumpTarget(base + "/**", aspect, v, bumped);
+      if (i == last) {
+        bumpTarget(base + "/*", aspect, v, bumped);
+      }
+    }
+    return v;
+  }
+
+  private void bumpTarget(String name, String aspect, long v, Consumer<TagState> bumped) {
+    bumpName(name, v, bumped);
+    bumpName(aspect == null ? name + "#" : name + "#" + aspect, v, bumped);
+  }
+
+  /**
+   * Invalidates every name a tag under {@code prefix} could be depended on through: names that start
+   * with it, and patterns whose base is above it. O(number of states): a bulk operation.
+   */
+  long invalidatePrefix(String prefix, Consumer<TagState> bumped) {
+    long v = sequence.incrementAndGet();
+    creationLock.writeLock().lock();
+    try {
+      for (int i = 0; i < STRIPES; i++) {
+        raiseFloor(i, v);
+      }
+    } finally {
+      creationLock.writeLock().unlock();
+    }
+    for (TagState s : states.values()) {
+      if (affectedByPrefix(s.name, prefix)) {
+        s.bump(v);
+        bumped.accept(s);
+      }
+    }
+    return v;
+  }
+
+  static boolean affectedByPrefix(String name, String prefix) {
+    int hash = name.indexOf('#');
+    String base = hash >= 0 ? name.substring(0, hash) : name;
+    if (base.startsWith(prefix)) {
+      return true;
+    }
+    if (base.endsWith("/**")) {
+      String above = base.substring(0, base.length() - 2); // keeps the '/'
+      return prefix.startsWith(above);
+    }
+    if (base.endsWith("/*")) {
+      String above = base.substring(0, base.length() - 1);
+      return prefix.startsWith(above) && prefix.indexOf('/', above.length()) < 0;
+    }
+    return false;
+  }
+
+  private void bumpName(String name, long v, Consumer<TagState> bumped) {
+    TagState s = states.get(name);
+    while (true) {
+      if (s == null) {
+        TagState[] found = new TagState[1];
+        states.compute(name, (n, cur) -> {
+          if (cur == null) {
+            raiseFloor(stripe(n), v);
+          } else {
+            cur.bump(v);
+            found[0] = cur;
+          }
+          return cur;
+        });
+        s = found[0];
+        if (s == null) {
+          return;
+        }
+      } else {
+        s.bump(v);
+      }
+      bumped.accept(s);
+      if (!s.retired) {
+        return;
+      }
+      // Retired while we bumped: make sure its successor, or the floor it is created from, has v.
+      raiseFloor(stripe(name), v);
+      TagState next = states.get(name);
+      if (next == s) {
+        Thread.onSpinWait();
+      }
+      s = next;
+    }
+  }
+
+  /** Removes a state that has no dependents left, carrying its version into the floor. */
+  void tryRetire(TagState s) {
+    if (s.retireIfUnused()) {
+      raiseFloor(stripe(s.name), s.version);
+      states.remove(s.name, s);
+    }
+  }
+
+  /** For diagnostics and tests. */
+  List<TagState> snapshotStates() {
+    return new ArrayList<>(states.values());
+  }
+
+  private void raiseFloor(int stripe, long v) {
+    long cur;
+    do {
+      cur = floors.get(stripe);
+      if (cur >= v) {
+        return;
+      }
+    } while (!floors.compareAndSet(stripe, cur, v));
+  }
+
+  private static int stripe(String name) {
+    int h = name.hashCode() * 0x9E3779B9;
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+}
