@@ -8,8 +8,18 @@ import java.util.concurrent.TimeoutException;
 /** One render in progress for a key; callers that miss meanwhile wait on it. */
 final class Flight {
   final CompletableFuture<Entry> result = new CompletableFuture<>();
-  /** The render bound of the leader: a waiter that began before it may take the result as is. */
-  volatile long startSequence = Long.MAX_VALUE;
+  /**
+   * The render bound of the leader: a waiter that began before it may take the result as is. Stays
+   * at the minimum when the leader found a stored entry instead of rendering, so waiters then check
+   * the entry themselves.
+   */
+  volatile long startSequence = Long.MIN_VALUE;
+  /**
+   * Whether the result was stored, i.e. linked into the reverse index. Only then does {@link
+   * Entry#isCurrent()} mean anything to a waiter: an unstored result may hold tag states that were
+   * retired and no longer receive invalidations.
+   */
+  volatile boolean stored;
 
   Entry await(CacheKey key, long timeoutNanos) {
     try {

@@ -258,7 +258,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
   }
 
-  /** A current entry, or null; counts the outcome. */
+  /** A current entry, or null; counts the outcome and drops a stale one. */
   private Entry lookup(CacheKey key) {
     Entry e = store.get(key);
     if (e == null) {
@@ -277,9 +277,18 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   /** The current entry for the key, rendering it (single-flight) on a miss. */
   Entry entry(CacheKey key, Renderer renderer) {
     long myStart = registry.currentSequence();
-    Entry e = lookup(key);
-    if (e != null) {
-      return e;
+    Entry stale = store.get(key);
+    if (stale == null) {
+      misses.increment();
+    } else if (stale.isCurrent()) {
+      hits.increment();
+      return stale;
+    } else {
+      staleRejections.increment(); // left in place: the render replaces it and compares ETags
+    }
+    ArrayDeque<CacheKey> stack = RENDERING.get();
+    if (stack.contains(key)) { // checked before joining a flight: this thread may be its leader
+      throw new RenderException("cycle: " + key + " includes itself via " + stack, null);
     }
     long deadline = clock.nanoTime() + renderTimeoutNanos;
     while (true) {
@@ -289,7 +298,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         try {
           Entry fresh = store.get(key);
           if (fresh == null || !fresh.isCurrent()) {
-            fresh = render(key, renderer, mine, fresh);
+            fresh = render(key, renderer, mine, fresh != null ? fresh : stale);
+          } else {
+            mine.stored = true;
           }
           mine.result.complete(fresh);
           return fresh;
@@ -302,18 +313,21 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       }
       coalescedWaits.increment();
       Entry shared = running.await(key, Math.max(0, deadline - clock.nanoTime()));
-      // Take it if the render began after we did, or nothing it depends on has moved since.
-      if (running.startSequence >= myStart || shared.isCurrent()) {
+      // Take it if the render began after we did, or it was stored and nothing it depends on has
+      // moved since.
+      if (running.startSequence >= myStart || (running.stored && shared.isCurrent())) {
         return shared;
+      }
+      flights.remove(key, running); // done but too old for us; its leader may not have removed it yet
+      Entry now = store.get(key);
+      if (now != null && now.isCurrent()) {
+        return now;
       }
     }
   }
 
   private Entry render(CacheKey key, Renderer renderer, Flight flight, Entry previous) {
     ArrayDeque<CacheKey> stack = RENDERING.get();
-    if (stack.contains(key)) {
-      throw new RenderException("cycle: " + key + " includes itself via " + stack, null);
-    }
     if (stack.size() >= maxNestingDepth) {
       throw new RenderException("nesting: " + key + " is " + (stack.size() + 1)
           + " levels deep (expected: <= " + maxNestingDepth + ")", null);
@@ -359,6 +373,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     Entry entry = new Entry(key, stored, encoding, identity.length, content.contentType(), etag[0], etag[1],
         deps, start, scope.bounds(), clock.currentTimeMillis(), holes[0]);
     boolean cached = store(entry);
+    flight.stored = cached;
     boolean changed = previous == null || previous.etagHigh != etag[0] || previous.etagLow != etag[1];
     publish(new CacheEvent.Rendered(key, entry.etag(), changed, Duration.ofNanos(took), cached));
     return entry;

@@ -141,8 +141,8 @@ final class RenderScope implements RenderContext {
     int copied = 0;
     while (i <= body.length - PLACEHOLDER_LENGTH) {
       if (body[i] == 0 && matches(body, i, marker) && body[i + PLACEHOLDER_LENGTH - 1] == 0) {
-        int index = Integer.parseInt(new String(body, i + marker.length, 4, StandardCharsets.US_ASCII), 16);
-        if (index < holeKeys.size()) {
+        int index = hexIndex(body, i + marker.length);
+        if (index >= 0 && index < holeKeys.size()) {
           literal.write(body, copied, i - copied);
           offsets.add(literal.size());
           keys.add(holeKeys.get(index));
@@ -160,6 +160,19 @@ final class RenderScope implements RenderContext {
           keys.toArray(new CacheKey[0]), renderers.toArray(new Renderer[0]));
     }
     return literal.toByteArray();
+  }
+
+  /** The 4 hex digits at {@code at}, or -1 if they are not hex digits. */
+  private static int hexIndex(byte[] body, int at) {
+    int v = 0;
+    for (int j = 0; j < 4; j++) {
+      int d = Character.digit(body[at + j], 16);
+      if (d < 0) {
+        return -1;
+      }
+      v = v * 16 + d;
+    }
+    return v;
   }
 
   private static boolean matches(byte[] body, int at, byte[] marker) {
