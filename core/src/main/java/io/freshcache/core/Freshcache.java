@@ -84,7 +84,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     this.maxHolesPerEntry = b.maxHolesPerEntry;
     this.listeners = List.copyOf(b.listeners);
     this.store.setRemovalListener(this::onRemoval);
-    this.worker = new InvalidationWorker("freshcache-invalidator", this::removeInvalidated);
+    this.worker = new InvalidationWorker("freshcache-invalidator", this::removeInvalidated,
+        registry::sweep, b.retireSweepInterval.toNanos());
     worker.start();
     if (b.meterRegistry != null) {
       bindTo(b.meterRegistry);
@@ -313,9 +314,10 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       }
       coalescedWaits.increment();
       Entry shared = running.await(key, Math.max(0, deadline - clock.nanoTime()));
-      // Take it if the render began after we did, or it was stored and nothing it depends on has
-      // moved since.
-      if (running.startSequence >= myStart || (running.stored && shared.isCurrent())) {
+      // Take it if the render provably began after we did, or it was stored and nothing it depends
+      // on has moved since. Strictly greater: invalidate() takes its sequence number before it bumps
+      // the states, so a leader that read the same number may have started before those bumps.
+      if (running.startSequence > myStart || (running.stored && shared.isCurrent())) {
         return shared;
       }
       flights.remove(key, running); // done but too old for us; its leader may not have removed it yet
@@ -408,18 +410,18 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     return true;
   }
 
-  /** Retires states that a failed or discarded render created and nothing depends on. */
+  /** Schedules for retirement the states that a failed or discarded render created and nothing depends on. */
   private void release(TagState[] states) {
     for (TagState s : states) {
       if (s.dependentCount() == 0) {
-        registry.tryRetire(s);
+        registry.retireLater(s);
       }
     }
   }
 
   private void unlink(TagState s, Entry e) {
     if (s.removeDependent(e)) {
-      registry.tryRetire(s);
+      registry.retireLater(s);
     }
   }
 

@@ -35,6 +35,8 @@ public final class FreshcacheBuilder {
   Duration renderTimeout = Duration.ofSeconds(30);
   int maxNestingDepth = 16;
   int maxHolesPerEntry = 256;
+  /** Not public: how often unused tag states are swept; tests shorten it. */
+  Duration retireSweepInterval = Duration.ofSeconds(1);
   Clock clock = Clock.system();
   Executor executor = ForkJoinPool.commonPool();
   EntryStore store;

@@ -22,8 +22,13 @@ final class InvalidationWorker implements Runnable {
   private volatile long processed;
   private volatile long enqueued;
 
-  InvalidationWorker(String name, Consumer<Entry> removeIfStale) {
+  private final Runnable sweep;
+  private final long sweepIntervalNanos;
+
+  InvalidationWorker(String name, Consumer<Entry> removeIfStale, Runnable sweep, long sweepIntervalNanos) {
     this.removeIfStale = removeIfStale;
+    this.sweep = sweep;
+    this.sweepIntervalNanos = sweepIntervalNanos;
     this.thread = new Thread(this, name);
     thread.setDaemon(true);
   }
@@ -57,14 +62,29 @@ final class InvalidationWorker implements Runnable {
     }
   }
 
+  // The sweep period is real time spent waiting on the queue, hence System.nanoTime() rather than
+  // the cache's Clock (a fake clock in tests would never let the wait end).
   @Override
   public void run() {
+    long nextSweep = System.nanoTime() + sweepIntervalNanos;
     while (true) {
       TagState s;
       try {
-        s = queue.take();
+        long wait = nextSweep - System.nanoTime();
+        s = wait > 0 ? queue.poll(wait, java.util.concurrent.TimeUnit.NANOSECONDS) : null;
       } catch (InterruptedException e) {
         return;
+      }
+      if (s == null || System.nanoTime() - nextSweep >= 0) {
+        nextSweep = System.nanoTime() + sweepIntervalNanos;
+        try {
+          sweep.run();
+        } catch (RuntimeException e) {
+          LOG.error("sweeping unused tag states failed", e);
+        }
+        if (s == null) {
+          continue;
+        }
       }
       if (s == STOP) {
         return;

@@ -3,6 +3,7 @@ package io.freshcache.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -38,7 +39,7 @@ import java.util.function.Consumer;
  * </ul>
  */
 final class TagRegistry {
-  private static final int STRIPES = 256;
+  private static final int STRIPES = 4096;
 
   /** Counts invalidations; the source of every version and render bound. */
   private final AtomicLong sequence = new AtomicLong();
@@ -192,6 +193,38 @@ final class TagRegistry {
       }
       s = next;
     }
+  }
+
+  /** States that lost their last dependent, oldest first; see {@link #sweep}. */
+  private final ConcurrentLinkedQueue<TagState> unused = new ConcurrentLinkedQueue<>();
+  /** Those found unused by the previous sweep; guarded by this registry's monitor. */
+  private List<TagState> unusedSinceLastSweep = new ArrayList<>();
+
+  /**
+   * Notes that a state has no dependents. It is retired by the second {@link #sweep} from now if it
+   * still has none: a tag whose entry was invalidated is usually depended on again by the re-render
+   * moments later, and keeping its state avoids raising the floor (which makes renders in flight
+   * stale at birth) on every such cycle.
+   */
+  void retireLater(TagState s) {
+    if (s.markRetireQueued()) {
+      unused.add(s);
+    }
+  }
+
+  /** Retires states that have been unused for a whole sweep period. Called periodically by one thread. */
+  synchronized void sweep() {
+    for (TagState s : unusedSinceLastSweep) {
+      tryRetire(s);
+    }
+    List<TagState> next = new ArrayList<>();
+    for (TagState s; (s = unused.poll()) != null; ) {
+      s.clearRetireQueued();
+      if (!s.retired && s.dependentCount() == 0) {
+        next.add(s);
+      }
+    }
+    unusedSinceLastSweep = next;
   }
 
   /** Removes a state that has no dependents left, carrying its version into the floor. */

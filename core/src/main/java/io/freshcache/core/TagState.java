@@ -11,12 +11,14 @@ import java.lang.invoke.VarHandle;
 final class TagState {
   private static final VarHandle VERSION;
   private static final VarHandle QUEUED;
+  private static final VarHandle RETIRE_QUEUED;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       VERSION = lookup.findVarHandle(TagState.class, "version", long.class);
       QUEUED = lookup.findVarHandle(TagState.class, "queued", int.class);
+      RETIRE_QUEUED = lookup.findVarHandle(TagState.class, "retireQueued", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -36,6 +38,10 @@ final class TagState {
   /** 1 while this state waits in the invalidation queue, so a storm enqueues it once. */
   @SuppressWarnings("unused")
   private volatile int queued;
+
+  /** 1 while this state waits to be considered for retirement. */
+  @SuppressWarnings("unused")
+  private volatile int retireQueued;
 
   /** Guarded by this state's monitor. */
   private final DependentSet dependents = new DependentSet();
@@ -94,6 +100,14 @@ final class TagState {
 
   void clearQueued() {
     QUEUED.setVolatile(this, 0);
+  }
+
+  boolean markRetireQueued() {
+    return RETIRE_QUEUED.compareAndSet(this, 0, 1);
+  }
+
+  void clearRetireQueued() {
+    RETIRE_QUEUED.setVolatile(this, 0);
   }
 
   @Override

@@ -489,6 +489,13 @@ class FreshcacheTest {
     for (int i = 0; i < 100; i++) {
       cache.removeResource("/r" + i);
     }
+    cache.get(CacheKey.of("/r0"), page(new AtomicInteger(), "r", "one:0")); // used again: kept
+    cache.registry.sweep();
+    cache.registry.sweep();
+    assertThat(cache.registry.stateCount()).isEqualTo(1);
+    cache.removeResource("/r0");
+    cache.registry.sweep();
+    cache.registry.sweep();
     assertThat(cache.registry.stateCount()).isZero();
   }
 }

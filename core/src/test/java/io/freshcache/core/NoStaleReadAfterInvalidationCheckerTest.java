@@ -36,6 +36,8 @@ class NoStaleReadAfterInvalidationCheckerTest {
   static final int THREADS = Math.max(8, Integer.getInteger("freshcache.checker.threads", 8));
   static final long OPS = Long.getLong("freshcache.checker.ops", 1_200_000L);
   static final long SEED = Long.getLong("freshcache.checker.seed", System.nanoTime());
+  /** Restricts reads to one page kind (0..3), to chase a failure; -1 mixes all. */
+  static final int ONLY_KIND = Integer.getInteger("freshcache.checker.kind", -1);
 
   /** The data source: value of item (g, i), aspect a at [index(g, i, a)]. */
   final AtomicLongArray data = new AtomicLongArray(GROUPS * ITEMS * 2);
@@ -135,7 +137,7 @@ class NoStaleReadAfterInvalidationCheckerTest {
    * fragments; 3: a group index whose fragment lists titles via the pattern, inside another fragment.
    */
   private void read(Freshcache cache, SplittableRandom random) {
-    int kind = random.nextInt(4);
+    int kind = ONLY_KIND >= 0 ? ONLY_KIND : random.nextInt(4);
     int g = random.nextInt(GROUPS);
     int i = random.nextInt(ITEMS);
     // What the page will show, and the least value each must have: noted before the read begins.
@@ -149,12 +151,26 @@ class NoStaleReadAfterInvalidationCheckerTest {
     for (int k = 0; k < shown.length; k++) {
       long seen = valueIn(body, shown[k]);
       if (seen < required[k]) {
-        violations.add(String.format("page %d/%d/%d shows item %d = %d, but %d had been committed and invalidated"
+        violations.add(diagnose(cache, page) + String.format("page %d/%d/%d shows item %d = %d, but %d had been committed and invalidated"
             + " before the read began; body: %s", kind, g, i, shown[k], seen, required[k], body));
       }
       checkedValues.increment();
     }
     reads.increment();
+  }
+
+  /** Where a stale page came from: each dependency's bound and current version. */
+  private static String diagnose(Freshcache cache, Page page) {
+    if (!(page instanceof Entry e)) {
+      return "[composed] ";
+    }
+    StringBuilder out = new StringBuilder("[entry current=" + e.isCurrent() + " stored="
+        + (cache.getIfPresent(e.key) == e) + " deps=");
+    for (int i = 0; i < e.deps.length; i++) {
+      out.append(e.deps[i].name).append(" bound=").append(e.boundOf(i)).append(" v=").append(e.deps[i].version)
+          .append(e.deps[i].retired ? " RETIRED" : "").append("; ");
+    }
+    return out.append("] ").toString();
   }
 
   private static int[] shownBy(int kind, int g, int i) {
