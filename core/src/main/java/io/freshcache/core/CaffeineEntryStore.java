@@ -130,7 +130,7 @@ final class CaffeineEntryStore implements EntryStore {
       return old;
     });
     if (removed[0]) {
-      dropped(entry, EntryStore.RemovalCause.EXPLICIT);
+      dropped(entry, EntryStore.RemovalCause.STALE);
     }
     return removed[0];
   }

@@ -54,7 +54,9 @@ public interface EntryStore {
   enum RemovalCause {
     /** A newer entry for the same key took its place. */
     REPLACED,
-    /** {@link #remove}, {@link #removeResource} or {@link #clear}. */
+    /** {@link #remove}: the cache calls it only for entries that are no longer current. */
+    STALE,
+    /** {@link #removeResource} or {@link #clear}. */
     EXPLICIT,
     /** The byte bound. */
     SIZE,

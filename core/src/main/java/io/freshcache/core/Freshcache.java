@@ -445,7 +445,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         evictions.increment();
         publish(new CacheEvent.Evicted(e.key, CacheEvent.Reason.EXPIRED));
       }
-      default -> { }
+      case EXPLICIT -> publish(new CacheEvent.Evicted(e.key, CacheEvent.Reason.REMOVED));
+      case STALE, REPLACED -> { } // Invalidated / Rendered tell those stories
     }
   }
 

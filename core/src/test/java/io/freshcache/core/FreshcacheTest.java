@@ -283,6 +283,13 @@ class FreshcacheTest {
     }
     assertThat(cache.getIfPresent(other)).isNotNull();
     assertThat(cache.stats().entryCount()).isEqualTo(1);
+    assertThat(events.stream().filter(CacheEvent.Evicted.class::isInstance).map(CacheEvent.Evicted.class::cast))
+        .extracting(CacheEvent.Evicted::key, CacheEvent.Evicted::reason)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(pub, CacheEvent.Reason.REMOVED),
+            org.assertj.core.groups.Tuple.tuple(print, CacheEvent.Reason.REMOVED),
+            org.assertj.core.groups.Tuple.tuple(alice, CacheEvent.Reason.REMOVED),
+            org.assertj.core.groups.Tuple.tuple(staff, CacheEvent.Reason.REMOVED));
   }
 
   @Test
