@@ -28,6 +28,13 @@ public final class Entry implements Page {
   final long createdAtMillis;
   /** Holes to fill at serve time, or null. */
   final Holes holes;
+  /**
+   * A sequence number through which this entry is known to be current: no invalidation numbered at
+   * or below it affects it. Starts at the lowest bound and is raised by full checks made while no
+   * invalidation was in progress. Written racily: every value any thread writes is true, so a lost
+   * update only costs a later full check.
+   */
+  private volatile long validThrough;
 
   Entry(CacheKey key, byte[] body, Encoding encoding, int identityLength, String contentType,
       long etagHigh, long etagLow, TagState[] deps, long bound, long[] bounds, long createdAtMillis,
@@ -44,11 +51,38 @@ public final class Entry implements Page {
     this.bounds = bounds;
     this.createdAtMillis = createdAtMillis;
     this.holes = holes;
+    long lowest = bound;
+    if (bounds != null) {
+      for (long b : bounds) {
+        lowest = Math.min(lowest, b);
+      }
+    }
+    this.validThrough = lowest;
   }
 
   /**
-   * Whether no dependency has been invalidated since this entry's snapshot: the check every hit
-   * makes, a volatile read per dependency.
+   * Whether no dependency has been invalidated since this entry's snapshot. The fast path: when no
+   * invalidation is in progress and none has started since this entry was last found current, two
+   * reads of the registry's counters decide it without touching a tag state. Otherwise every
+   * dependency's version is checked, and a success made while quiet is remembered.
+   */
+  boolean isCurrent(TagRegistry registry) {
+    long quiet = registry.quiescentSequence();
+    if (quiet >= 0 && quiet <= validThrough) {
+      return true;
+    }
+    if (!isCurrent()) {
+      return false;
+    }
+    if (quiet > validThrough) {
+      validThrough = quiet;
+    }
+    return true;
+  }
+
+  /**
+   * Whether no dependency has been invalidated since this entry's snapshot, by a volatile read per
+   * dependency. Only meaningful for a stored entry (its states cannot be retired while it is).
    */
   boolean isCurrent() {
     TagState[] d = deps;

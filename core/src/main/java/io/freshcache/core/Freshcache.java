@@ -266,7 +266,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       misses.increment();
       return null;
     }
-    if (e.isCurrent()) {
+    if (e.isCurrent(registry)) {
       hits.increment();
       return e;
     }
@@ -277,16 +277,17 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
 
   /** The current entry for the key, rendering it (single-flight) on a miss. */
   Entry entry(CacheKey key, Renderer renderer) {
-    long myStart = registry.currentSequence();
     Entry stale = store.get(key);
     if (stale == null) {
       misses.increment();
-    } else if (stale.isCurrent()) {
+    } else if (stale.isCurrent(registry)) {
       hits.increment();
       return stale;
     } else {
       staleRejections.increment(); // left in place: the render replaces it and compares ETags
     }
+    // Read after this lookup began, so a render whose start sequence is greater began after it too.
+    long myStart = registry.currentSequence();
     ArrayDeque<CacheKey> stack = RENDERING.get();
     if (stack.contains(key)) { // checked before joining a flight: this thread may be its leader
       throw new RenderException("cycle: " + key + " includes itself via " + stack, null);
@@ -298,7 +299,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       if (running == null) {
         try {
           Entry fresh = store.get(key);
-          if (fresh == null || !fresh.isCurrent()) {
+          if (fresh == null || !fresh.isCurrent(registry)) {
             fresh = render(key, renderer, mine, fresh != null ? fresh : stale);
           } else {
             mine.stored = true;
@@ -317,12 +318,12 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       // Take it if the render provably began after we did, or it was stored and nothing it depends
       // on has moved since. Strictly greater: invalidate() takes its sequence number before it bumps
       // the states, so a leader that read the same number may have started before those bumps.
-      if (running.startSequence > myStart || (running.stored && shared.isCurrent())) {
+      if (running.startSequence > myStart || (running.stored && shared.isCurrent(registry))) {
         return shared;
       }
       flights.remove(key, running); // done but too old for us; its leader may not have removed it yet
       Entry now = store.get(key);
-      if (now != null && now.isCurrent()) {
+      if (now != null && now.isCurrent(registry)) {
         return now;
       }
     }
@@ -383,7 +384,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
 
   /** Links the entry into the reverse index and stores it, unless it is already stale. */
   private boolean store(Entry entry) {
-    if (!entry.isCurrent()) {
+    if (!entry.isCurrent(registry)) {
       release(entry.deps);
       return false;
     }
@@ -402,7 +403,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       return false;
     }
     store.put(entry);
-    if (!entry.isCurrent()) {
+    if (!entry.isCurrent(registry)) {
       // Invalidated between the check and the put; the worker may have walked the index before we
       // linked, so remove it here rather than leave it to the next lookup.
       removeInvalidated(entry);

@@ -41,8 +41,11 @@ import java.util.function.Consumer;
 final class TagRegistry {
   private static final int STRIPES = 4096;
 
-  /** Counts invalidations; the source of every version and render bound. */
+  /** Counts invalidations started; the source of every version and render bound. */
   private final AtomicLong sequence = new AtomicLong();
+
+  /** Counts invalidations whose bumps are all done; equal to {@link #sequence} when none is in progress. */
+  private final AtomicLong completed = new AtomicLong();
 
   private final ConcurrentHashMap<String, TagState> states = new ConcurrentHashMap<>();
 
@@ -55,6 +58,17 @@ final class TagRegistry {
   /** The bound for a render starting now. */
   long currentSequence() {
     return sequence.get();
+  }
+
+  /**
+   * The sequence number up to which every invalidation has finished bumping its states, or -1 while
+   * one is in progress. Reading {@link #completed} first and then {@link #sequence} and finding them
+   * equal means that, when {@code completed} was read, every invalidation started so far had
+   * finished. An entry valid through that number is then current without reading any state.
+   */
+  long quiescentSequence() {
+    long done = completed.get();
+    return sequence.get() == done ? done : -1;
   }
 
   int stateCount() {
@@ -98,19 +112,23 @@ final class TagRegistry {
           "tag: " + tag + " (expected: an exact tag; use invalidatePrefix for subtrees)");
     }
     long v = sequence.incrementAndGet();
-    String path = tag.path();
-    String aspect = tag.aspect();
-    bumpTarget(path, aspect, v, bumped);
-    int last = path.lastIndexOf('/');
-    for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-      if (i == 0) {
-        continue;
+    try {
+      String path = tag.path();
+      String aspect = tag.aspect();
+      bumpTarget(path, aspect, v, bumped);
+      int last = path.lastIndexOf('/');
+      for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+        if (i == 0) {
+          continue;
+        }
+        String base = path.substring(0, i);
+        bumpTarget(base + "/**", aspect, v, bumped);
+        if (i == last) {
+          bumpTarget(base + "/*", aspect, v, bumped);
+        }
       }
-      String base = path.substring(0, i);
-      bumpTarget(base + "/**", aspect, v, bumped);
-      if (i == last) {
-        bumpTarget(base + "/*", aspect, v, bumped);
-      }
+    } finally {
+      completed.incrementAndGet();
     }
     return v;
   }
@@ -126,19 +144,23 @@ final class TagRegistry {
    */
   long invalidatePrefix(String prefix, Consumer<TagState> bumped) {
     long v = sequence.incrementAndGet();
-    creationLock.writeLock().lock();
     try {
-      for (int i = 0; i < STRIPES; i++) {
-        raiseFloor(i, v);
+      creationLock.writeLock().lock();
+      try {
+        for (int i = 0; i < STRIPES; i++) {
+          raiseFloor(i, v);
+        }
+      } finally {
+        creationLock.writeLock().unlock();
+      }
+      for (TagState s : states.values()) {
+        if (affectedByPrefix(s.name, prefix)) {
+          s.bump(v);
+          bumped.accept(s);
+        }
       }
     } finally {
-      creationLock.writeLock().unlock();
-    }
-    for (TagState s : states.values()) {
-      if (affectedByPrefix(s.name, prefix)) {
-        s.bump(v);
-        bumped.accept(s);
-      }
+      completed.incrementAndGet();
     }
     return v;
   }
