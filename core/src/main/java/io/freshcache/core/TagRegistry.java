@@ -95,7 +95,7 @@ final class TagRegistry {
           creationLock.readLock().unlock();
         }
       }
-      if (!s.retired) {
+      if (!s.retired()) {
         return s;
       }
       Thread.onSpinWait(); // its retirer is about to remove it from the map
@@ -204,7 +204,7 @@ final class TagRegistry {
         s.bump(v);
       }
       bumped.accept(s);
-      if (!s.retired) {
+      if (!s.retired()) {
         return;
       }
       // Retired while we bumped: make sure its successor, or the floor it is created from, has v.
@@ -242,7 +242,7 @@ final class TagRegistry {
     List<TagState> next = new ArrayList<>();
     for (TagState s; (s = unused.poll()) != null; ) {
       s.clearRetireQueued();
-      if (!s.retired && s.dependentCount() == 0) {
+      if (!s.retired() && s.dependentCount() == 0) {
         next.add(s);
       }
     }

@@ -186,7 +186,7 @@ class NoStaleReadAfterInvalidationCheckerTest {
         + (cache.getIfPresent(e.key) == e) + " deps=");
     for (int i = 0; i < e.deps.length; i++) {
       out.append(e.deps[i].name).append(" bound=").append(e.boundOf(i)).append(" v=").append(e.deps[i].version)
-          .append(e.deps[i].retired ? " RETIRED" : "").append("; ");
+          .append(e.deps[i].retired() ? " RETIRED" : "").append("; ");
     }
     return out.append("] ").toString();
   }
