@@ -46,6 +46,11 @@ public record Tag(String path, Kind kind, String aspect) {
   public Tag {
     requireNonNull(path, "path");
     requireNonNull(kind, "kind");
+    int length = path.length() + (kind == Kind.CHILDREN ? 2 : kind == Kind.SUBTREE ? 3 : 0)
+        + (aspect == null ? 0 : aspect.length() + 1);
+    if (length > MAX_LENGTH) {
+      throw tooLong(path + (aspect == null ? "" : "#" + aspect), length);
+    }
     checkPath(path, path);
     if (aspect != null) {
       checkAspect(aspect, path + "#" + aspect);
@@ -64,8 +69,7 @@ public record Tag(String path, Kind kind, String aspect) {
       throw new IllegalArgumentException("tag: blank (expected: a name such as 'page:Foo')");
     }
     if (text.length() > MAX_LENGTH) {
-      throw new IllegalArgumentException(
-          "tag: " + text.length() + " characters (expected: <= " + MAX_LENGTH + ")");
+      throw tooLong(text, text.length());
     }
     String aspect = null;
     String body = text;
@@ -85,8 +89,8 @@ public record Tag(String path, Kind kind, String aspect) {
       path = body.substring(0, body.length() - 2);
     }
     if (path.isEmpty()) {
-      throw new IllegalArgumentException(
-          "tag '" + text + "': nothing before the pattern (expected: a path such as 'page:Projects/*')");
+      throw new IllegalArgumentException("tag '" + printable(text)
+          + "': nothing before the pattern (expected: a path such as 'page:Projects/*')");
     }
     checkPath(path, text);
     return new Tag(path, kind, aspect);
@@ -146,16 +150,13 @@ public record Tag(String path, Kind kind, String aspect) {
 
   private static void checkPath(String path, String whole) {
     if (path.isEmpty()) {
-      throw new IllegalArgumentException("tag '" + whole + "': empty path (expected: a name such as 'page:Foo')");
-    }
-    if (path.length() > MAX_LENGTH) {
       throw new IllegalArgumentException(
-          "tag: " + path.length() + " characters (expected: <= " + MAX_LENGTH + ")");
+          "tag '" + printable(whole) + "': empty path (expected: a name such as 'page:Foo')");
     }
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
       if (c == '*') {
-        throw new IllegalArgumentException("tag '" + whole + "': '*' at " + i
+        throw new IllegalArgumentException("tag '" + printable(whole) + "': '*' at " + i
             + " (expected: '*' or '**' only as the last segment, after '/')");
       }
       checkChar(c, i, whole);
@@ -164,13 +165,14 @@ public record Tag(String path, Kind kind, String aspect) {
 
   private static void checkAspect(String aspect, String whole) {
     if (aspect.isEmpty()) {
-      throw new IllegalArgumentException("tag '" + whole + "': empty aspect after '#' (expected: e.g. '#title')");
+      throw new IllegalArgumentException(
+          "tag '" + printable(whole) + "': empty aspect after '#' (expected: e.g. '#title')");
     }
     for (int i = 0; i < aspect.length(); i++) {
       char c = aspect.charAt(i);
       if (c == '/' || c == '*') {
-        throw new IllegalArgumentException(
-            "tag '" + whole + "': '" + c + "' in aspect (expected: an aspect name such as 'title')");
+        throw new IllegalArgumentException("tag '" + printable(whole) + "': '" + c
+            + "' in aspect (expected: an aspect name such as 'title')");
       }
       checkChar(c, i, whole);
     }
@@ -178,12 +180,33 @@ public record Tag(String path, Kind kind, String aspect) {
 
   private static void checkChar(char c, int index, String whole) {
     if (c == '#') {
-      throw new IllegalArgumentException("tag '" + whole + "': second '#' (expected: at most one aspect)");
+      throw new IllegalArgumentException(
+          "tag '" + printable(whole) + "': second '#' (expected: at most one aspect)");
     }
     if (c == ',' || Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
       throw new IllegalArgumentException(String.format(
           "tag '%s': character U+%04X at %d (expected: no white space, control characters or ',')",
-          whole.replaceAll("\\p{Cntrl}", "?"), (int) c, index));
+          printable(whole), (int) c, index));
     }
+  }
+
+  private static IllegalArgumentException tooLong(String text, int length) {
+    String shown = text.length() > 64 ? text.substring(0, 64) + "..." : text;
+    return new IllegalArgumentException("tag '" + printable(shown) + "': " + length
+        + " characters (expected: <= " + MAX_LENGTH + ")");
+  }
+
+  /** The text with control characters (C0, DEL, C1) shown as '?', so messages cannot inject lines into logs. */
+  static String printable(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      if (Character.isISOControl(text.charAt(i))) {
+        if (out == null) {
+          out = new StringBuilder(text);
+        }
+        out.setCharAt(i, '?');
+      }
+    }
+    return out == null ? text : out.toString();
   }
 }

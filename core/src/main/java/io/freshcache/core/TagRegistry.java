@@ -96,6 +96,7 @@ final class TagRegistry {
         }
       }
       if (!s.retired()) {
+        s.touch();
         return s;
       }
       Thread.onSpinWait(); // its retirer is about to remove it from the map
@@ -118,7 +119,7 @@ final class TagRegistry {
       bumpTarget(path, aspect, v, bumped);
       int last = path.lastIndexOf('/');
       for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-        if (i == 0) {
+        if (i == 0 || i == path.length() - 1) { // no base before it, or a trailing '/' ends no segment
           continue;
         }
         String base = path.substring(0, i);
@@ -166,6 +167,9 @@ final class TagRegistry {
   }
 
   static boolean affectedByPrefix(String name, String prefix) {
+    if (name.startsWith(prefix)) {
+      return true; // also covers a prefix that reaches into an aspect, e.g. "page:A#ti"
+    }
     int hash = name.indexOf('#');
     String base = hash >= 0 ? name.substring(0, hash) : name;
     if (base.startsWith(prefix)) {
@@ -236,13 +240,18 @@ final class TagRegistry {
 
   /** Retires states that have been unused for a whole sweep period. Called periodically by one thread. */
   synchronized void sweep() {
-    for (TagState s : unusedSinceLastSweep) {
-      tryRetire(s);
-    }
     List<TagState> next = new ArrayList<>();
+    for (TagState s : unusedSinceLastSweep) {
+      if (s.untouch()) {
+        next.add(s); // a render took it since: give it another period to link an entry
+      } else {
+        tryRetire(s);
+      }
+    }
     for (TagState s; (s = unused.poll()) != null; ) {
       s.clearRetireQueued();
       if (!s.retired() && s.dependentCount() == 0) {
+        s.untouch();
         next.add(s);
       }
     }

@@ -19,6 +19,7 @@ final class TagState {
   private static final int RETIRED = 1;
   private static final int QUEUED = 2;
   private static final int RETIRE_QUEUED = 4;
+  private static final int TOUCHED = 8;
   private static final Entry[] NO_ENTRIES = new Entry[0];
 
   static {
@@ -40,7 +41,8 @@ final class TagState {
    * RETIRED: set once, under this state's monitor, when it has no dependents and leaves the
    * registry; read with volatile semantics because invalidators read it after bumping the version
    * (see {@link TagRegistry}). QUEUED: waiting in the invalidation queue. RETIRE_QUEUED: waiting to
-   * be considered for retirement. Changed only by CAS.
+   * be considered for retirement. TOUCHED: handed to a render since the last retirement sweep (which
+   * then spares it). Changed only by CAS.
    */
   @SuppressWarnings("unused")
   private volatile int flags;
@@ -77,6 +79,22 @@ final class TagState {
 
   void clearQueued() {
     clearFlag(QUEUED);
+  }
+
+  /** Notes that a render is about to depend on this state; cheap when already noted. */
+  void touch() {
+    if ((flags & TOUCHED) == 0) {
+      setFlag(TOUCHED);
+    }
+  }
+
+  /** Clears the touched mark; returns whether it was set. */
+  boolean untouch() {
+    if ((flags & TOUCHED) == 0) {
+      return false;
+    }
+    clearFlag(TOUCHED);
+    return true;
   }
 
   boolean markRetireQueued() {
