@@ -3,8 +3,27 @@
  * origin, with dependency tags taken from response headers ({@code Cache-Tag}, {@code
  * Surrogate-Key}, {@code xkey}).
  *
- * <p>So far this package holds the HTTP caching semantics as pure functions (RFC 9111 and RFC 9110):
- * parsing of Cache-Control and its targeted variants, freshness and Age, Vary, and tag headers. The
- * Netty server that uses them comes next.
+ * <p>So far this package holds the HTTP caching semantics as pure functions over immutable values
+ * ({@link io.freshcache.proxy.Fields} is a header section), which the Netty server will call:
+ *
+ * <ul>
+ *   <li>{@link io.freshcache.proxy.CacheDirectives}, {@link io.freshcache.proxy.ResponseDirectives},
+ *       {@link io.freshcache.proxy.RequestDirectives}: Cache-Control (RFC 9111 section 5.2) and the
+ *       targeted {@code Freshcache-Cache-Control} / {@code CDN-Cache-Control} (RFC 9213, parsed by
+ *       {@link io.freshcache.proxy.StructuredFields} as RFC 8941 dictionaries);
+ *   <li>{@link io.freshcache.proxy.Freshness}: Age, freshness lifetime, stale serving (RFC 9111
+ *       section 4.2, RFC 5861) and whether a request may reuse a stored response;
+ *   <li>{@link io.freshcache.proxy.Storability}: whether a response may be stored (RFC 9111 section 3)
+ *       and in which scope; {@link io.freshcache.proxy.StoredFields}: which fields to store and how a
+ *       304 updates them;
+ *   <li>{@link io.freshcache.proxy.Vary}: the secondary cache key (RFC 9111 section 4.1);
+ *   <li>{@link io.freshcache.proxy.Conditional}: 304 or 200 for conditional requests answered from
+ *       the cache;
+ *   <li>{@link io.freshcache.proxy.HopByHop}: fields removed before forwarding (RFC 9110 section
+ *       7.6.1);
+ *   <li>{@link io.freshcache.proxy.CacheStatus}: the Cache-Status field (RFC 9211);
+ *   <li>{@link io.freshcache.proxy.TagHeaders}: dependency tags and {@code Cache-Invalidate};
+ *   <li>{@link io.freshcache.proxy.HttpDate}: HTTP-date in its three formats.
+ * </ul>
  */
 package io.freshcache.proxy;
