@@ -28,6 +28,8 @@ public final class Entry implements Page {
   final long createdAtMillis;
   /** Holes to fill at serve time, or null. */
   final Holes holes;
+  /** The renderer's attachment, or null. */
+  final Object attachment;
   /**
    * A sequence number through which this entry is known to be current: no invalidation numbered at
    * or below it affects it. Starts at the lowest bound and is raised by full checks made while no
@@ -38,7 +40,7 @@ public final class Entry implements Page {
 
   Entry(CacheKey key, byte[] body, Encoding encoding, int identityLength, String contentType,
       long etagHigh, long etagLow, TagState[] deps, long bound, long[] bounds, long createdAtMillis,
-      Holes holes) {
+      Holes holes, Object attachment) {
     this.key = key;
     this.body = body;
     this.encoding = encoding;
@@ -51,6 +53,7 @@ public final class Entry implements Page {
     this.bounds = bounds;
     this.createdAtMillis = createdAtMillis;
     this.holes = holes;
+    this.attachment = attachment;
     long lowest = bound;
     if (bounds != null) {
       for (long b : bounds) {
@@ -176,6 +179,11 @@ public final class Entry implements Page {
       }
     }
     return out;
+  }
+
+  @Override
+  public Object attachment() {
+    return attachment;
   }
 
   @Override

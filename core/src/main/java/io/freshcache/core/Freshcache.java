@@ -12,7 +12,14 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Freshcache implements MeterBinder, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Freshcache.class);
+  private static final Predicate<Page> ANY_PAGE = p -> true;
   private static final ThreadLocal<ArrayDeque<CacheKey>> RENDERING =
       ThreadLocal.withInitial(ArrayDeque::new);
 
@@ -126,6 +134,43 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
     Entry e = entry(key, renderer);
     return e.holes == null ? e : compose(e, viewer, 0);
+  }
+
+  /**
+   * Like {@link #get(CacheKey, Renderer)} for renderers that wait on I/O: a current entry is returned
+   * as an already completed future; on a miss the renderer's stage is awaited without blocking this
+   * thread, and concurrent callers of the same key share one render (single-flight). Guarantees as
+   * for {@code get}: a page whose render began before an invalidation returned is never handed to a
+   * call that began after it. The future fails with a {@link RenderException} (or {@link
+   * RenderTimeoutException}) as {@code get} would throw. Holes, if any, are filled synchronously.
+   */
+  public CompletableFuture<Page> getAsync(CacheKey key, AsyncRenderer renderer) {
+    return getAsync(key, ANY_PAGE, renderer);
+  }
+
+  /**
+   * Like {@link #getAsync(CacheKey, AsyncRenderer)}, but a current entry is only taken if {@code
+   * usable} accepts it; otherwise it is rendered anew as on a miss, and the refused entry is offered
+   * to the renderer as {@link RenderContext#previous()} (an HTTP proxy uses this for entries whose
+   * freshness lifetime ran out: it revalidates them with the origin). {@code usable} must be cheap and
+   * must not call the cache.
+   */
+  public CompletableFuture<Page> getAsync(CacheKey key, Predicate<? super Page> usable, AsyncRenderer renderer) {
+    checkKey(key, "key");
+    requireNonNull(usable, "usable");
+    requireNonNull(renderer, "renderer");
+    Entry found = store.get(key);
+    if (found == null) {
+      misses.increment();
+    } else if (found.isCurrent(registry) && usable.test(found)) {
+      hits.increment();
+      return CompletableFuture.completedFuture(page(found));
+    } else {
+      staleRejections.increment();
+    }
+    long myStart = registry.currentSequence();
+    return flightAsync(key, usable, renderer, found, myStart, clock.nanoTime() + renderTimeoutNanos)
+        .thenApply(this::page);
   }
 
   /**
@@ -251,6 +296,18 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
 
   // ---------------------------------------------------------------- lookup and render
 
+  /** The entry as handed out: holes filled for the viewer its key implies. */
+  private Page page(Entry e) {
+    return e.holes == null ? e : compose(e, e.key.scope().kind() == Scope.Kind.USER ? e.key.scope() : Scope.PUBLIC, 0);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
   void checkKey(CacheKey key, String what) {
     requireNonNull(key, what);
     if (key.scope().isViewer()) {
@@ -329,6 +386,54 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
   }
 
+  /**
+   * The asynchronous twin of {@link #entry}: lead a render or wait for the running one, taking its
+   * result under the same rule (its render began after this lookup, or it was stored and is still
+   * current and usable), otherwise going round again.
+   */
+  private CompletableFuture<Entry> flightAsync(CacheKey key, Predicate<? super Page> usable,
+      AsyncRenderer renderer, Entry previous, long myStart, long deadline) {
+    Flight mine = new Flight();
+    Flight running = flights.putIfAbsent(key, mine);
+    if (running == null) {
+      Entry fresh = store.get(key);
+      if (fresh != null && fresh.isCurrent(registry) && usable.test(fresh)) {
+        mine.stored = true;
+        mine.result.complete(fresh);
+        flights.remove(key, mine);
+        return mine.result;
+      }
+      return renderAsync(key, renderer, mine, fresh != null ? fresh : previous);
+    }
+    coalescedWaits.increment();
+    long remaining = Math.max(0, deadline - clock.nanoTime());
+    return running.result.copy().orTimeout(remaining, TimeUnit.NANOSECONDS)
+        .handle((shared, err) -> {
+          if (err != null) {
+            Throwable cause = unwrap(err);
+            if (cause instanceof TimeoutException) {
+              throw new RenderTimeoutException("waited " + TimeUnit.NANOSECONDS.toMillis(remaining)
+                  + " ms for another caller's render of " + key);
+            }
+            throw cause instanceof RenderException re ? new RenderException(re.getMessage(), re.getCause())
+                : new RenderException("render of " + key + " failed: " + cause, cause);
+          }
+          return shared;
+        })
+        .thenCompose(shared -> {
+          if (running.startSequence > myStart
+              || (running.stored && shared.isCurrent(registry) && usable.test(shared))) {
+            return CompletableFuture.completedFuture(shared);
+          }
+          flights.remove(key, running);
+          Entry now = store.get(key);
+          if (now != null && now.isCurrent(registry) && usable.test(now)) {
+            return CompletableFuture.completedFuture(now);
+          }
+          return flightAsync(key, usable, renderer, now != null ? now : previous, myStart, deadline);
+        });
+  }
+
   private Entry render(CacheKey key, Renderer renderer, Flight flight, Entry previous) {
     ArrayDeque<CacheKey> stack = RENDERING.get();
     if (stack.size() >= maxNestingDepth) {
@@ -337,7 +442,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
     long start = registry.currentSequence();
     flight.startSequence = start;
-    RenderScope scope = new RenderScope(this, key, start);
+    RenderScope scope = new RenderScope(this, key, start, previous);
     long t0 = clock.nanoTime();
     Content content;
     stack.push(key);
@@ -357,9 +462,64 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     } finally {
       stack.pop();
     }
-    long took = clock.nanoTime() - t0;
-    renders.increment();
+    return finish(key, scope, content, clock.nanoTime() - t0, flight, previous);
+  }
 
+  /**
+   * The leader's side of an asynchronous miss: runs the renderer, and when its stage completes builds
+   * and stores the entry and completes the flight (on the completing thread). The stage is bounded by
+   * the render timeout, so a renderer that never completes cannot wedge the key.
+   */
+  private CompletableFuture<Entry> renderAsync(CacheKey key, AsyncRenderer renderer, Flight flight, Entry previous) {
+    long start = registry.currentSequence();
+    flight.startSequence = start;
+    RenderScope scope = new RenderScope(this, key, start, previous);
+    long t0 = clock.nanoTime();
+    CompletableFuture<Content> bounded = new CompletableFuture<>();
+    try {
+      CompletionStage<Content> stage = renderer.render(scope);
+      if (stage == null) {
+        throw new NullPointerException("renderer for " + key + " returned a null stage (expected: a CompletionStage)");
+      }
+      stage.whenComplete((c, err) -> {
+        if (err != null) {
+          bounded.completeExceptionally(err);
+        } else {
+          bounded.complete(c);
+        }
+      });
+    } catch (Exception e) {
+      bounded.completeExceptionally(e);
+    }
+    bounded.orTimeout(renderTimeoutNanos, TimeUnit.NANOSECONDS).whenComplete((content, err) -> {
+      try {
+        if (err == null && content == null) {
+          err = new NullPointerException("renderer for " + key + " completed with null (expected: a Content)");
+        }
+        if (err != null) {
+          renderFailures.increment();
+          release(scope.states());
+          Throwable cause = unwrap(err);
+          flight.result.completeExceptionally(cause instanceof RenderException re ? re
+              : cause instanceof TimeoutException
+                  ? new RenderTimeoutException("render of " + key + " took longer than "
+                      + TimeUnit.NANOSECONDS.toMillis(renderTimeoutNanos) + " ms")
+                  : new RenderException("renderer for " + key + " failed: " + cause, cause));
+        } else {
+          flight.result.complete(finish(key, scope, content, clock.nanoTime() - t0, flight, previous));
+        }
+      } catch (Throwable t) {
+        flight.result.completeExceptionally(t);
+      } finally {
+        flights.remove(key, flight);
+      }
+    });
+    return flight.result;
+  }
+
+  /** Builds the entry of a finished render, stores it if still current, and tells the listeners. */
+  private Entry finish(CacheKey key, RenderScope scope, Content content, long took, Flight flight, Entry previous) {
+    renders.increment();
     Holes[] holes = new Holes[1];
     byte[] identity = scope.extractHoles(content.body(), holes);
     long[] etag = holes[0] == null ? hash(identity) : hash(identity, holes[0]);
@@ -374,7 +534,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
     TagState[] deps = scope.states();
     Entry entry = new Entry(key, stored, encoding, identity.length, content.contentType(), etag[0], etag[1],
-        deps, start, scope.bounds(), clock.currentTimeMillis(), holes[0]);
+        deps, scope.start, scope.bounds(), clock.currentTimeMillis(), holes[0], content.attachment());
     boolean cached = store(entry);
     flight.stored = cached;
     boolean changed = previous == null || previous.etagHigh != etag[0] || previous.etagLow != etag[1];

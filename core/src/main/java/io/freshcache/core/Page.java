@@ -41,6 +41,11 @@ public interface Page {
   /** The tags (and patterns) this page depends on, as declared, including static fragments'. */
   List<String> tags();
 
+  /** The renderer's {@link Content#attachment()}, or null. */
+  default Object attachment() {
+    return null;
+  }
+
   /**
    * Whether this page answers an If-None-Match field value with 304 Not Modified (RFC 9110 section
    * 13.1.2); see {@link ETag#notModified}. Does not touch the body.

@@ -3,12 +3,23 @@ package io.freshcache.core;
 /**
  * Handed to a {@link Renderer} while it runs: it declares what the rendering depends on, renders
  * static fragments into it, and leaves holes for parts with their own scope. Used only on the
- * renderer's thread and only during {@link Renderer#render}.
+ * renderer's thread and only during {@link Renderer#render}; an {@link AsyncRenderer} may also use
+ * it on the thread that completes its stage, before completing it.
  */
 public interface RenderContext {
 
   /** The key being rendered (for a hole, with the viewer's scope filled in). */
   CacheKey key();
+
+  /**
+   * The entry this render will replace, if the store still had one: invalidated, or refused by the
+   * caller's {@code usable} test (see {@link Freshcache#getAsync(CacheKey, java.util.function.Predicate,
+   * AsyncRenderer)}). A renderer may revalidate it (an HTTP proxy asks the origin whether its ETag
+   * still holds) and return its body again. Null when there was none.
+   */
+  default Page previous() {
+    return null;
+  }
 
   /**
    * Declares dependencies: exact tags, aspects or patterns (see {@link Tag}). The entry is

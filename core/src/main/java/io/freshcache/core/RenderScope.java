@@ -21,6 +21,7 @@ final class RenderScope implements RenderContext {
 
   private final Freshcache cache;
   private final CacheKey key;
+  private final Page previous;
   final long start;
   private final Map<TagState, Long> deps = new HashMap<>();
   private final List<TagState> order = new ArrayList<>();
@@ -28,15 +29,21 @@ final class RenderScope implements RenderContext {
   private List<Renderer> holeRenderers;
   private String nonce;
 
-  RenderScope(Freshcache cache, CacheKey key, long start) {
+  RenderScope(Freshcache cache, CacheKey key, long start, Page previous) {
     this.cache = cache;
     this.key = key;
     this.start = start;
+    this.previous = previous;
   }
 
   @Override
   public CacheKey key() {
     return key;
+  }
+
+  @Override
+  public Page previous() {
+    return previous;
   }
 
   @Override

@@ -59,6 +59,8 @@ class NoStaleReadAfterInvalidationCheckerTest {
 
   /** Percentage of operations that write; the rest read. */
   private int writePercent = 9;
+  /** When set, half the reads of pages without fragments go through getAsync, rendered on this pool. */
+  private java.util.concurrent.ExecutorService asyncRenders;
 
   @Test
   void noReadIsOlderThanAnInvalidationThatReturnedBeforeIt() throws Exception {
@@ -73,6 +75,22 @@ class NoStaleReadAfterInvalidationCheckerTest {
   void noStaleReadWhenWritesAreRareAndHitsTakeTheFastPath() throws Exception {
     writePercent = 1;
     check();
+  }
+
+  /**
+   * The same through {@link Freshcache#getAsync}: half the reads of fragment-free pages are rendered
+   * on another thread (the renderer reads and declares there, as the proxy's origin fetch does), and
+   * one in ten of those refuses the entry it finds ({@code usable}), so renders that replace a current
+   * entry race with invalidations too. Asynchronous and synchronous callers share flights.
+   */
+  @Test
+  void noStaleReadThroughGetAsyncWithRefusedEntries() throws Exception {
+    asyncRenders = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      check();
+    } finally {
+      asyncRenders.shutdownNow();
+    }
   }
 
   private void check() throws Exception {
@@ -164,7 +182,22 @@ class NoStaleReadAfterInvalidationCheckerTest {
     for (int k = 0; k < shown.length; k++) {
       required[k] = committed.get(shown[k]);
     }
-    Page page = cache.get(CacheKey.of("/p/" + kind + "/" + g + "/" + i), renderer(kind, g, i, random.nextBoolean()));
+    CacheKey key = CacheKey.of("/p/" + kind + "/" + g + "/" + i);
+    boolean declareFirst = random.nextBoolean();
+    Page page;
+    if (asyncRenders != null && kind <= 1 && random.nextBoolean()) {
+      Renderer sync = renderer(kind, g, i, declareFirst);
+      boolean refuse = random.nextInt(10) == 0;
+      page = cache.getAsync(key, p -> !refuse, ctx -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return sync.render(ctx);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, asyncRenders)).join();
+    } else {
+      page = cache.get(key, renderer(kind, g, i, declareFirst));
+    }
     String body = new String(page.body(), java.nio.charset.StandardCharsets.UTF_8);
     for (int k = 0; k < shown.length; k++) {
       long seen = valueIn(body, shown[k]);
