@@ -74,7 +74,7 @@ public final class Entry implements Page {
     if (quiet >= 0 && quiet <= validThrough) {
       return true;
     }
-    if (!isCurrent()) {
+    if (registry.resourceVersion(key.resource()) > bound || !isCurrent()) {
       return false;
     }
     if (quiet > validThrough) {
@@ -85,7 +85,8 @@ public final class Entry implements Page {
 
   /**
    * Whether no dependency has been invalidated since this entry's snapshot, by a volatile read per
-   * dependency. Only meaningful for a stored entry (its states cannot be retired while it is).
+   * dependency (the resource's own version is checked by {@link #isCurrent(TagRegistry)}). Only
+   * meaningful for a stored entry (its states cannot be retired while it is).
    */
   boolean isCurrent() {
     TagState[] d = deps;

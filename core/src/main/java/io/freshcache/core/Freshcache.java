@@ -228,14 +228,17 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   }
 
   /**
-   * Removes every entry of a resource, across variants and scopes (all users' copies of a page).
-   * Returns how many were removed.
+   * Removes every entry of a resource, across variants and scopes (all users' copies of a page), with
+   * the guarantee of {@link #invalidate}: a render of the resource still running when this is called
+   * is neither stored nor handed to a lookup that begins after this returns. Returns how many entries
+   * were removed.
    */
   public int removeResource(String resource) {
     requireNonNull(resource, "resource");
     if (resource.isBlank()) {
       throw new IllegalArgumentException("resource: blank (expected: a non-blank resource)");
     }
+    registry.invalidateResource(resource);
     invalidations.increment();
     return store.removeResource(resource);
   }

@@ -40,6 +40,7 @@ import java.util.function.Consumer;
  */
 final class TagRegistry {
   private static final int STRIPES = 4096;
+  private static final int RESOURCE_STRIPES = 1 << 15;
 
   /** Counts invalidations started; the source of every version and render bound. */
   private final AtomicLong sequence = new AtomicLong();
@@ -51,6 +52,13 @@ final class TagRegistry {
 
   /** Per stripe of names: the highest version given to a name while it had no state. */
   private final AtomicLongArray floors = new AtomicLongArray(STRIPES);
+
+  /**
+   * Per stripe of resources: the sequence number of the last {@link #invalidateResource} of a
+   * resource of that stripe. Striped rather than per resource so that it costs no memory per entry;
+   * a collision only invalidates an unrelated resource early.
+   */
+  private final AtomicLongArray resourceVersions = new AtomicLongArray(RESOURCE_STRIPES);
 
   /** Read side: creating a state. Write side: raising every floor for a prefix invalidation. */
   private final ReentrantReadWriteLock creationLock = new ReentrantReadWriteLock();
@@ -69,6 +77,30 @@ final class TagRegistry {
   long quiescentSequence() {
     long done = completed.get();
     return sequence.get() == done ? done : -1;
+  }
+
+  /**
+   * Invalidates every entry of a resource, whatever its tags: raises the resource's stripe version to
+   * a fresh sequence number, so entries rendered before (and renders still running) are not current.
+   */
+  long invalidateResource(String resource) {
+    long v = sequence.incrementAndGet();
+    try {
+      resourceVersions.accumulateAndGet(resourceStripe(resource), v, Math::max);
+    } finally {
+      completed.incrementAndGet();
+    }
+    return v;
+  }
+
+  /** The version of the resource's stripe: an entry of it rendered at bound {@code S} is stale if this exceeds S. */
+  long resourceVersion(String resource) {
+    return resourceVersions.get(resourceStripe(resource));
+  }
+
+  private static int resourceStripe(String resource) {
+    int h = resource.hashCode() * 0x9E3779B9;
+    return (h ^ (h >>> 15)) & (RESOURCE_STRIPES - 1);
   }
 
   int stateCount() {

@@ -167,6 +167,25 @@ class GetAsyncTest {
   }
 
   @Test
+  void removeResourceWhileARenderRunsKeepsThatRenderOutOfTheCache() {
+    CompletableFuture<Content> slow = new CompletableFuture<>();
+    CompletableFuture<Page> early = cache.getAsync(CacheKey.of("/r"), ctx -> slow);
+    cache.removeResource("/r"); // a POST to /r changed it while another client's GET was rendering
+    CompletableFuture<Page> late = cache.getAsync(CacheKey.of("/r"),
+        ctx -> CompletableFuture.completedFuture(Content.html("after")));
+    slow.complete(Content.html("before"));
+    assertThat(new String(early.join().body())).isEqualTo("before");
+    assertThat(new String(late.join().body())).isEqualTo("after");
+    assertThat(new String(cache.getIfPresent(CacheKey.of("/r")).body())).isEqualTo("after");
+    // and an entry rendered before the removal is not current even if a store kept it
+    cache.getAsync(CacheKey.of("/s"), ctx -> CompletableFuture.completedFuture(Content.html("s"))).join();
+    Entry stored = (Entry) cache.getIfPresent(CacheKey.of("/s"));
+    cache.registry.invalidateResource("/s");
+    assertThat(stored.isCurrent(cache.registry)).isFalse();
+    assertThat(stored.isCurrent()).as("its tags alone say nothing of the resource").isTrue();
+  }
+
+  @Test
   void badArgumentsAreRejected() {
     assertThatThrownBy(() -> cache.getAsync(null, ctx -> null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> cache.getAsync(CacheKey.of("/x"), null, ctx -> null))
