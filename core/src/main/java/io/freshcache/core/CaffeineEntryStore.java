@@ -190,7 +190,8 @@ final class CaffeineEntryStore implements EntryStore {
   }
 
   private static boolean sameVariantAndScope(CacheKey a, CacheKey b) {
-    return a.variant().equals(b.variant()) && a.scope().equals(b.scope());
+    // Callers that keep their keys (the common case on hits) pass the very key the entry was stored with.
+    return a == b || a.variant().equals(b.variant()) && a.scope().equals(b.scope());
   }
 
   private static int weigh(Object v) {
