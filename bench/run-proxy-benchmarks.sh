@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Measures the Freshcache proxy beside Varnish, nginx proxy_cache and Apache Traffic Server, all in
+# front of the same nginx origin, with nginx serving the same bytes directly as the ceiling (issue 3).
+# Uses shared/bench/peers.sh (servers pinned to CPU 0, wrk on CPU 1, medians of interleaved rounds),
+# adding Freshcache as its EXTRA target, then measures what peers.sh cannot know about a JVM:
+#
+#   1. peers.sh grid: hit req/s, p50/p99, server CPU us per hit, for 1 KB, 10 KB, 100 KB at 32 and
+#      256 connections; memory (RSS) after caching 100,000 distinct 1 KB objects; Varnish's xkey purge
+#      of one tag covering 10,000 objects. Freshcache runs as a user would: metrics, Cache-Status,
+#      conditional checks on; access log OFF like the peers' (run 2 turns it on).
+#   2. the same 1 KB / 10 KB grid for Freshcache WITH its access log (to a file), beside nginx
+#      proxy_cache, so the price of the log line is visible.
+#   3. Freshcache's invalidation of one tag covering 10,000 cached URLs (admin POST /invalidate):
+#      client time (curl) and server time (tookMicros), then a check that first/mid/last URL miss.
+#   4. Java heap per cached 1 KB object (live heap after a full GC, before and after 100,000 more
+#      objects), beside the RSS figure of step 1, since a JVM's RSS mostly tells its heap sizing.
+#   5. A JFR CPU profile of Freshcache serving 1 KB hits at 32 connections: where the budget goes.
+#
+# Output: bench/results/proxy/ (raw, git-ignored) and bench/results/proxy-summary.md (committed).
+# Takes about 20 minutes on 2 cores. Needs root (peers.sh installs Debian packages, drops privileges).
+#
+# Usage: bench/run-proxy-benchmarks.sh        knobs: SKIP_BUILD=1, REPS=3, DUR=4, QUICK=1 (1 rep, 1k only)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+peers="${PEERS_SH:-$root/../shared/bench/peers.sh}"
+[[ -x "$peers" || -f "$peers" ]] || { echo "peers.sh not found at $peers (set PEERS_SH)" >&2; exit 1; }
+raw="$root/bench/results/proxy"
+mkdir -p "$raw"
+jar="$root/cli/target/freshcache.jar"
+java_bin="${JAVA:-java}"
+REPS=${REPS:-3}
+DUR=${DUR:-4}
+PORT=18090
+ADMIN=18091
+ORIGIN=http://127.0.0.1:18080
+JAVA_OPTS=${JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC"}
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+  log "build: mvn -q -B -DskipTests package -pl cli -am"
+  mvn -q -B -DskipTests package -pl cli -am
+fi
+[[ -f "$jar" ]] || { echo "missing $jar" >&2; exit 1; }
+
+serve_cmd() { # $1: extra flags
+  echo "$java_bin $JAVA_OPTS -jar $jar serve --origin $ORIGIN --listen 127.0.0.1:$PORT --admin 127.0.0.1:$ADMIN --io-threads 1 $1"
+}
+
+sizes="1k 10k 100k"; conns="32 256"; purge_ns=10000; mem_objs=100000
+if [[ "${QUICK:-}" == 1 ]]; then sizes="1k"; conns="32"; REPS=1; purge_ns=1000; mem_objs=10000; fi
+
+# ---------------------------------------------------------------- 1: the grid with every peer
+log "run 1: peers.sh with freshcache (access log off)"
+PEERS_ROOT=/tmp/peers-fc REPS=$REPS DUR=$DUR SIZES="$sizes" CONNS="$conns" \
+  TARGETS="origin varnish nginxcache ats" MEM_TARGETS="varnish nginxcache ats freshcache" MEM_OBJS=$mem_objs \
+  PURGE_NS="$purge_ns" KEEP=1 \
+  EXTRA_NAME=freshcache EXTRA_PORT=$PORT EXTRA_CMD="$(serve_cmd --no-access-log)" \
+  bash "$peers" 2> "$raw/peers-run1.log" | tee "$raw/peers-run1.md"
+cp /tmp/peers-fc/results/*.tsv "$raw/" 2>/dev/null || true
+
+fc_pid=$(cat /tmp/peers-fc/pids/freshcache.pid)
+
+# ---------------------------------------------------------------- 3: our invalidation of 10,000 URLs
+log "freshcache: invalidate one tag covering $purge_ns URLs"
+cache_status() { curl -s -o /dev/null -D - "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="cache-status"{print $2}'; }
+printf 'N\trep\thttp\tclient_ms\tserver_us\tbefore_last\tafter_first\tafter_mid\tafter_last\n' > "$raw/fc-purge.tsv"
+for r in $(seq "$REPS"); do
+  tag="fc${purge_ns}r${r}"
+  curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$PORT/x/$tag/[1-$purge_ns]" > /dev/null 2>&1 || true
+  before=$(cache_status "http://127.0.0.1:$PORT/x/$tag/$purge_ns")
+  resp=$(curl -s -X POST -H 'Content-Type: application/json' -d "{\"tags\":[\"$tag\"]}" \
+    -w '\n%{http_code} %{time_total}' "http://127.0.0.1:$ADMIN/invalidate")
+  body=$(echo "$resp" | head -1); code=$(echo "$resp" | tail -1 | cut -d' ' -f1); tt=$(echo "$resp" | tail -1 | cut -d' ' -f2)
+  took=$(echo "$body" | sed -n 's/.*"tookMicros":\([0-9]*\).*/\1/p')
+  a1=$(cache_status "http://127.0.0.1:$PORT/x/$tag/1")
+  a2=$(cache_status "http://127.0.0.1:$PORT/x/$tag/$((purge_ns / 2))")
+  a3=$(cache_status "http://127.0.0.1:$PORT/x/$tag/$purge_ns")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$purge_ns" "$r" "$code" \
+    "$(awk -v t="$tt" 'BEGIN{printf "%.3f", t * 1000}')" "${took:--}" "$before" "$a1" "$a2" "$a3" >> "$raw/fc-purge.tsv"
+  log "purge rep $r: http $code client ${tt}s server ${took}us before=[$before] after last=[$a3]"
+done
+
+# ---------------------------------------------------------------- 4: live heap per cached object
+live_heap_kb() { # full GC, then the used heap in KB
+  jcmd "$fc_pid" GC.run > /dev/null
+  jcmd "$fc_pid" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K", "", v); print v; exit } }'
+}
+log "freshcache: live heap per cached 1 KB object ($mem_objs objects)"
+h0=$(live_heap_kb)
+curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$PORT/obj/[1-$mem_objs]?heap=1" > /dev/null 2>&1 || true
+sleep 2
+h1=$(live_heap_kb)
+chk="$(cache_status "http://127.0.0.1:$PORT/obj/1?heap=1") / $(cache_status "http://127.0.0.1:$PORT/obj/$mem_objs?heap=1")"
+printf 'objects\theap_before_kb\theap_after_kb\tbytes_per_object\tcheck\n%s\t%s\t%s\t%s\t%s\n' "$mem_objs" "$h0" "$h1" \
+  "$(( (h1 - h0) * 1024 / mem_objs ))" "$chk" > "$raw/fc-heap.tsv"
+log "heap: ${h0}K -> ${h1}K: $(( (h1 - h0) * 1024 / mem_objs )) bytes/object; check $chk"
+
+# ---------------------------------------------------------------- 5: JFR profile of 1 KB hits
+log "freshcache: JFR CPU profile of 1 KB hits, 32 connections, 20 s"
+rm -f "$raw/hits.jfr"
+jcmd "$fc_pid" JFR.start name=hits settings=profile duration=20s filename="$raw/hits.jfr" > /dev/null
+taskset -c 1 wrk -t1 -c32 -d20s "http://127.0.0.1:$PORT/1k.html" > "$raw/profile-wrk.txt" 2>&1 || true
+sleep 3
+jfr print --events jdk.ExecutionSample "$raw/hits.jfr" > "$raw/hits-samples.txt" 2>/dev/null || true
+python3 "$root/bench/summarize-jfr.py" "$raw/hits-samples.txt" > "$raw/profile.md" || true
+
+# stop everything run 1 left (only our recorded PIDs, with the recorded command lines)
+stop_peers() {
+  local f pid
+  for f in "$1"/pids/*.pid; do
+    [[ -e "$f" ]] || continue
+    pid=$(cat "$f")
+    if [[ -r /proc/$pid/cmdline && "$(tr '\0' ' ' < /proc/$pid/cmdline)" == "$(cat "${f%.pid}.cmd" 2>/dev/null)" ]]; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  sleep 3
+}
+stop_peers /tmp/peers-fc
+
+# ---------------------------------------------------------------- 2: with the access log on
+log "run 2: freshcache with its access log, beside nginx proxy_cache"
+log2_sizes="1k 10k"; [[ "${QUICK:-}" == 1 ]] && log2_sizes="1k"
+PEERS_ROOT=/tmp/peers-fclog REPS=$REPS DUR=$DUR SIZES="$log2_sizes" CONNS="32" \
+  TARGETS="origin nginxcache" MEM_TARGETS="" PURGE_NS="" \
+  EXTRA_NAME=freshcache_log EXTRA_PORT=$PORT EXTRA_CMD="$(serve_cmd --access-log)" \
+  bash "$peers" 2> "$raw/peers-run2.log" | tee "$raw/peers-run2.md"
+
+python3 "$root/bench/summarize-proxy-results.py" "$raw" > "$root/bench/results/proxy-summary.md"
+log "summary: bench/results/proxy-summary.md"
+cat "$root/bench/results/proxy-summary.md"
