@@ -119,7 +119,49 @@ class EsiTemplatePropertyTest {
         expect(node, expected);
       }
       assertThat(merge(t)).isEqualTo(merge(expected));
+
+      // Assembled with each fragment's body naming its path, the output is the model's text with
+      // each include replaced by what the alt and onerror rules say.
+      ByteArrayOutputStream want = new ByteArrayOutputStream();
+      boolean fails = false;
+      for (Object part : expected) {
+        if (part instanceof byte[] bytes) {
+          want.writeBytes(bytes);
+          continue;
+        }
+        Inc inc = (Inc) part;
+        String path = fetchable(inc.src());
+        if (path == null && inc.alt() != null) {
+          path = fetchable(inc.alt());
+        }
+        if (path != null) {
+          want.writeBytes(("{" + path + "}").getBytes(UTF_8));
+        } else if (!inc.continueOnError()) {
+          fails = true;
+        }
+      }
+      EsiAssembler.Outcome outcome = EsiAssembler.assemble(t, EsiExpansion.root(PAGE, "origin", LIMITS),
+          path -> EsiAssembler.Fetched.body(("{" + path + "}").getBytes(UTF_8)));
+      trace.add("outcome: " + outcome);
+      if (fails) {
+        assertThat(outcome).isInstanceOf(EsiAssembler.Outcome.Failed.class);
+      } else {
+        assertThat(outcome).isInstanceOf(EsiAssembler.Outcome.Assembled.class);
+        assertThat(((EsiAssembler.Outcome.Assembled) outcome).body()).isEqualTo(want.toByteArray());
+      }
     });
+  }
+
+  private static final String PAGE = "/dir/page";
+
+  /** The path an include fetches for {@code src}, or null if it fails (bad src, or a self-include). */
+  private static String fetchable(String src) {
+    try {
+      String path = EsiSrc.resolve(src, PAGE, "origin");
+      return path.equals(PAGE) ? null : path;
+    } catch (EsiException e) {
+      return null;
+    }
   }
 
   // ------------------------------------------------------------------ the model
@@ -201,7 +243,8 @@ class EsiTemplatePropertyTest {
   }
 
   private static String url(SplittableRandom random) {
-    String[] pieces = {"/", "frag", "a", "..", ".", "?", "x=1", "&", "=", "é", "<", ">", "'", "\"", "-", "#", "%20"};
+    String[] pieces = {"/", "frag", "a", "..", ".", "?", "x=1", "&", "=", "é", "<", ">", "'", "\"", "-", "#", "%20",
+      "page", "frag", "a", "/", "http://origin/", "//other/"};
     StringBuilder b = new StringBuilder(random.nextBoolean() ? "/" : "");
     int n = random.nextInt(1, 8);
     for (int i = 0; i < n; i++) {
