@@ -134,6 +134,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** Routes a decoded request; throws {@link AdminError} for a refusal. */
   Response handle(FullHttpRequest req, SocketAddress from) {
     String path = new QueryStringDecoder(req.uri()).path();
+    // Reads (a scrape every few seconds) at DEBUG; invalidations and refusals are logged at INFO/WARN.
+    LOG.debug("admin: {} {} from {}", req.method(), Fields.printable(req.uri()), from);
     if (path.equals("/health")) {
       // Unauthenticated on purpose: load balancers and probes carry no token, and "ok" reveals nothing.
       requireMethod(req, HttpMethod.GET, HttpMethod.HEAD);
