@@ -1,0 +1,258 @@
+package io.freshcache.cli;
+
+import io.freshcache.core.Clock;
+import io.freshcache.proxy.ProxyConfig;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code freshcache serve}: runs the caching reverse proxy in front of an origin until the process is
+ * told to stop (SIGTERM or SIGINT), then closes it gracefully.
+ *
+ * <p>Settings come from the options, a YAML file ({@code --config}) and, for the admin token, the
+ * environment ({@link ServeOptions}). A bad value ends the command with exit code 2 and one line on
+ * standard error; a proxy that cannot start (a busy port) with exit code 1.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    versionProvider = FreshcacheCommand.Version.class,
+    sortOptions = false,
+    description = {
+      "Runs the caching reverse proxy in front of an origin until SIGTERM or SIGINT.",
+      "",
+      "Every option can also be set in a YAML file (--config) under its setting name (origin, listen, "
+          + "maximumBytes, ...) or its option name without the dashes (max-bytes); options given here win. "
+          + "Sizes: 123k, 256m, 1g or bytes. Durations: 500ms, 30s, 2m, 1h.",
+      ""
+    },
+    usageHelpAutoWidth = true)
+public final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--origin", paramLabel = "URL", order = 1,
+      description = "The application behind the proxy, http://HOST:PORT; required, here or in --config "
+          + "(default: none).")
+  String origin;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", order = 2,
+      description = "Where clients connect; [::1]:8080 for IPv6 (default: 127.0.0.1:8080).")
+  String listen;
+
+  @Option(names = "--admin", paramLabel = "HOST:PORT", order = 3,
+      description = "Where the admin API listens: a loopback address unless a token is set "
+          + "(default: none: no admin API).")
+  String admin;
+
+  @Option(names = "--admin-token", paramLabel = "TOKEN", order = 4,
+      description = "Bearer token the admin API requires; prefer the environment variable, which other users "
+          + "cannot see in the process list (default: $" + ProxyConfig.ADMIN_TOKEN_ENV + ", else none).")
+  String adminToken;
+
+  @Option(names = "--user-cookie", paramLabel = "NAME", order = 5,
+      description = "Cookie that identifies a user for Cache-Control: private responses (default: none).")
+  String userCookie;
+
+  @Option(names = "--user-header", paramLabel = "NAME", order = 6,
+      description = "Request header that identifies a user (default: none).")
+  String userHeader;
+
+  @Option(names = "--max-bytes", paramLabel = "SIZE", order = 7,
+      description = "Bound on the bytes the cache stores (default: 256m).")
+  String maxBytes;
+
+  @Option(names = "--max-header-bytes", paramLabel = "SIZE", order = 8,
+      description = "Limit on a request's header section, 431 beyond it; 1k..1m (default: 16k).")
+  String maxHeaderBytes;
+
+  @Option(names = "--max-cacheable-body", paramLabel = "SIZE", order = 9,
+      description = "Larger response bodies stream through uncached (default: 8m).")
+  String maxCacheableBody;
+
+  @Option(names = "--max-request-body", paramLabel = "SIZE", order = 10,
+      description = "Limit on a request body, 413 beyond it (default: 16m).")
+  String maxRequestBody;
+
+  @Option(names = "--connect-timeout", paramLabel = "DURATION", order = 11,
+      description = "How long connecting to the origin may take, 502 beyond it (default: 2s).")
+  String connectTimeout;
+
+  @Option(names = "--origin-timeout", paramLabel = "DURATION", order = 12,
+      description = "How long the origin may take to answer, 504 beyond it (default: 30s).")
+  String originTimeout;
+
+  @Option(names = "--esi", negatable = true, order = 13,
+      description = "Process ESI in responses that ask for it with Surrogate-Control (default: on).")
+  Boolean esi;
+
+  @Option(names = "--esi-max-depth", paramLabel = "N", order = 14,
+      description = "How deeply ESI includes may nest; 1..16 (default: 3).")
+  String esiMaxDepth;
+
+  @Option(names = "--esi-max-includes", paramLabel = "N", order = 15,
+      description = "How many ESI includes one response may have; 1..1024 (default: 64).")
+  String esiMaxIncludes;
+
+  @Option(names = "--access-log", negatable = true, order = 16,
+      description = "Write one access log line per request, logger freshcache.access (default: on).")
+  Boolean accessLog;
+
+  @Option(names = "--io-threads", paramLabel = "N", order = 17,
+      description = "Event loop threads for clients and origin connections; 0..256 (default: 0: one per core).")
+  String ioThreads;
+
+  @Option(names = "--shutdown-grace", paramLabel = "DURATION", order = 18,
+      description = "How long a shutdown waits for requests in progress (default: 10s).")
+  String shutdownGrace;
+
+  @Option(names = "--config", paramLabel = "FILE", order = 19,
+      description = "YAML file with any of the settings above; unknown keys are an error (default: none).")
+  Path config;
+
+  // INTEGRATION: point this at the data path once it exists on the branch:
+  //   Function<ProxyConfig, AutoCloseable> starter = FreshcacheProxy::start;
+  // FreshcacheProxy.start must bind every listener (data path and, if config.admin() != null, an
+  // AdminServer) before it returns, throw if it cannot, and stop gracefully within
+  // config.shutdownGrace() on close().
+  /** Starts the proxy for a configuration; the returned handle stops it. Tests replace it. */
+  Function<ProxyConfig, AutoCloseable> starter = config -> {
+    throw new IllegalStateException("the proxy data path is not built yet");
+  };
+
+  /** The environment, for {@value ProxyConfig#ADMIN_TOKEN_ENV}. Tests replace it. */
+  Function<String, String> env = System::getenv;
+
+  /** Registers the shutdown hook. Tests replace it to run the hook themselves. */
+  Consumer<Thread> shutdownHooks = Runtime.getRuntime()::addShutdownHook;
+
+  /** Raises the log level for a server; tests replace it to leave the JVM's logging alone. */
+  Runnable serverLogging = ServerLogging::enable;
+
+  /** Creates the command; picocli sets its options. */
+  public ServeCommand() {}
+
+  /** The options given on the command line, by setting key. */
+  Map<String, String> options() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("origin", origin);
+    m.put("listen", listen);
+    m.put("admin", admin);
+    m.put("adminToken", adminToken);
+    m.put("userCookie", userCookie);
+    m.put("userHeader", userHeader);
+    m.put("maximumBytes", maxBytes);
+    m.put("maxHeaderBytes", maxHeaderBytes);
+    m.put("maxCacheableBodyBytes", maxCacheableBody);
+    m.put("maxRequestBodyBytes", maxRequestBody);
+    m.put("originConnectTimeout", connectTimeout);
+    m.put("originResponseTimeout", originTimeout);
+    m.put("esi", esi == null ? null : esi.toString());
+    m.put("esiMaxDepth", esiMaxDepth);
+    m.put("esiMaxIncludes", esiMaxIncludes);
+    m.put("accessLog", accessLog == null ? null : accessLog.toString());
+    m.put("ioThreads", ioThreads);
+    m.put("shutdownGrace", shutdownGrace);
+    return m;
+  }
+
+  /**
+   * Starts the proxy and waits until the shutdown hook has closed it.
+   *
+   * @return 0 after a shutdown, 1 if the proxy could not start, 2 for bad settings
+   */
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ProxyConfig cfg;
+    try {
+      cfg = ServeOptions.resolve(options(), config, env);
+    } catch (IllegalArgumentException e) {
+      err.println("freshcache serve: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    serverLogging.run();
+    AutoCloseable proxy;
+    try {
+      proxy = starter.apply(cfg);
+    } catch (RuntimeException e) {
+      err.println("freshcache serve: cannot start: " + describe(e));
+      err.flush();
+      return 1;
+    }
+    Shutdown shutdown = new Shutdown(proxy, cfg);
+    shutdownHooks.accept(new Thread(shutdown::run, "freshcache-shutdown"));
+    out.println(startupLine(cfg));
+    out.flush();
+    shutdown.await();
+    return 0;
+  }
+
+  /** One line: where clients connect, the origin, and the admin API. */
+  static String startupLine(ProxyConfig cfg) {
+    String admin = cfg.admin() == null ? "admin API off"
+        : "admin API on " + url(cfg.admin()) + (cfg.adminToken() == null ? " (no token: loopback only)" : " (bearer token)");
+    return "freshcache serve: listening on " + url(cfg.listen()) + ", origin " + cfg.origin() + ", " + admin;
+  }
+
+  private static String url(InetSocketAddress a) {
+    String host = a.getHostString();
+    return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  private static String describe(Throwable ex) {
+    StringBuilder sb = new StringBuilder(String.valueOf(ex.getMessage() != null ? ex.getMessage() : ex));
+    for (Throwable c = ex.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+        sb.append(": ").append(c.getMessage());
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Closes the proxy once, from the shutdown hook, and releases {@link #await}. */
+  static final class Shutdown {
+    private final AutoCloseable proxy;
+    private final ProxyConfig config;
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    Shutdown(AutoCloseable proxy, ProxyConfig config) {
+      this.proxy = proxy;
+      this.config = config;
+    }
+
+    void run() {
+      LOG.info("shutting down: finishing requests in progress (up to {})", config.shutdownGrace());
+      long t0 = Clock.system().nanoTime();
+      try {
+        proxy.close();
+        LOG.info("stopped in {} ms", (Clock.system().nanoTime() - t0) / 1_000_000);
+      } catch (Exception e) {
+        LOG.error("the proxy did not close cleanly", e);
+      } finally {
+        done.countDown();
+      }
+    }
+
+    void await() throws InterruptedException {
+      done.await();
+    }
+  }
+}
