@@ -16,6 +16,10 @@ package io.freshcache.core;
  * @param entryCount entries now stored
  * @param storedBytes body bytes now stored (compressed where compressed)
  * @param identityBytes the same bodies' uncompressed size
+ * @param rebuilds background rebuilds of invalidated entries that completed
+ * @param rebuildFailures background rebuilds whose renderer failed
+ * @param rebuildsDropped invalidated entries only evicted because the rebuild queue was full
+ * @param staleServed invalidated copies served while their rebuild was pending
  */
 public record CacheStats(
     long hits,
@@ -29,7 +33,11 @@ public record CacheStats(
     long evictions,
     long entryCount,
     long storedBytes,
-    long identityBytes) {
+    long identityBytes,
+    long rebuilds,
+    long rebuildFailures,
+    long rebuildsDropped,
+    long staleServed) {
 
   /** {@code identityBytes / storedBytes}; 1 when nothing is stored. */
   public double compressionRatio() {

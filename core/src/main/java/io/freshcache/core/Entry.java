@@ -30,6 +30,15 @@ public final class Entry implements Page {
   final Holes holes;
   /** The renderer's attachment, or null. */
   final Object attachment;
+  /** The {@link Renderer} or {@link AsyncRenderer} that made it, kept for background rebuilds; or null. */
+  final Object renderer;
+  /**
+   * Request tracking for the rebuild policy, only kept when one is configured: the last second (since
+   * the epoch) this entry was handed out, and in how many distinct seconds it was. Written racily: a
+   * lost update only skews a priority.
+   */
+  private int lastAccessSecond;
+  int accessSeconds;
   /**
    * A sequence number through which this entry is known to be current: no invalidation numbered at
    * or below it affects it. Starts at the lowest bound and is raised by full checks made while no
@@ -40,7 +49,7 @@ public final class Entry implements Page {
 
   Entry(CacheKey key, byte[] body, Encoding encoding, int identityLength, String contentType,
       long etagHigh, long etagLow, TagState[] deps, long bound, long[] bounds, long createdAtMillis,
-      Holes holes, Object attachment) {
+      Holes holes, Object attachment, Object renderer) {
     this.key = key;
     this.body = body;
     this.encoding = encoding;
@@ -54,6 +63,8 @@ public final class Entry implements Page {
     this.createdAtMillis = createdAtMillis;
     this.holes = holes;
     this.attachment = attachment;
+    this.renderer = renderer;
+    this.lastAccessSecond = (int) (createdAtMillis / 1000);
     long lowest = bound;
     if (bounds != null) {
       for (long b : bounds) {
@@ -106,6 +117,19 @@ public final class Entry implements Page {
       }
     }
     return true;
+  }
+
+  /** Notes a request at {@code nowMillis}; at most one write per second. */
+  void touch(long nowMillis) {
+    int second = (int) (nowMillis / 1000);
+    if (second != lastAccessSecond) {
+      lastAccessSecond = second;
+      accessSeconds++;
+    }
+  }
+
+  long lastAccessMillis() {
+    return lastAccessSecond * 1000L;
   }
 
   long boundOf(int i) {

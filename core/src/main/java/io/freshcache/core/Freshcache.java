@@ -71,6 +71,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   private final int maxNestingDepth;
   final int maxHolesPerEntry;
   private final List<CacheListener> listeners;
+  /** Null unless a rebuild policy is configured. */
+  private final Rebuilder rebuilder;
 
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
@@ -81,6 +83,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   private final LongAdder invalidations = new LongAdder();
   private final LongAdder invalidatedEntries = new LongAdder();
   private final LongAdder evictions = new LongAdder();
+  private final LongAdder staleServed = new LongAdder();
 
   Freshcache(FreshcacheBuilder b) {
     this.clock = b.clock;
@@ -95,6 +98,13 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     this.worker = new InvalidationWorker("freshcache-invalidator", this::removeInvalidated,
         registry::sweep, b.retireSweepInterval.toNanos());
     worker.start();
+    if (b.rebuildPolicy != null) {
+      rebuilder = new Rebuilder(b.rebuildPolicy, b.rebuildConcurrency, b.rebuildRatePerSecond,
+          b.rebuildQueueLimit, b.rebuildRecentWithin.toMillis(), clock, this::rebuild);
+      rebuilder.start();
+    } else {
+      rebuilder = null;
+    }
     if (b.meterRegistry != null) {
       bindTo(b.meterRegistry);
     }
@@ -163,7 +173,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (found == null) {
       misses.increment();
     } else if (found.isCurrent(registry) && usable.test(found)) {
-      hits.increment();
+      hit(found);
       return CompletableFuture.completedFuture(page(found));
     } else {
       staleRejections.increment();
@@ -171,6 +181,48 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     long myStart = registry.currentSequence();
     return flightAsync(key, usable, renderer, found, myStart, clock.nanoTime() + renderTimeoutNanos)
         .thenApply(this::page);
+  }
+
+  /**
+   * Like {@link #get(CacheKey, Renderer)}, except that while the key's invalidated entry waits for or
+   * undergoes a background rebuild (the {@link FreshcacheBuilder#rebuild rebuild policy}), its
+   * invalidated copy is returned at once instead of rendering or waiting: stale-while-revalidate for
+   * invalidations. This gives up guarantee 1 for this call, so never use it for a caller that has just
+   * written (read your writes: call {@code get} for them). Without a pending rebuild it is {@code get}.
+   */
+  public Page getAllowingStale(CacheKey key, Renderer renderer) {
+    Page stale = pendingStaleCopy(key);
+    return stale != null ? stale : get(key, renderer);
+  }
+
+  /** The asynchronous twin of {@link #getAllowingStale}, with {@code usable} as in {@link #getAsync(CacheKey, Predicate, AsyncRenderer)}. */
+  public CompletableFuture<Page> getAsyncAllowingStale(CacheKey key, Predicate<? super Page> usable,
+      AsyncRenderer renderer) {
+    Page stale = pendingStaleCopy(key);
+    return stale != null ? CompletableFuture.completedFuture(stale) : getAsync(key, usable, renderer);
+  }
+
+  /** The invalidated copy of a key being rebuilt, if no current entry exists; counts it as served. */
+  private Page pendingStaleCopy(CacheKey key) {
+    checkKey(key, "key");
+    if (rebuilder == null) {
+      return null;
+    }
+    Entry pending = rebuilder.staleCopy(key);
+    if (pending == null) {
+      return null;
+    }
+    Entry current = store.get(key);
+    if (current != null && current.isCurrent(registry)) {
+      return null; // rebuilt already: get() will hit
+    }
+    staleServed.increment();
+    return page(pending);
+  }
+
+  /** How many invalidated entries wait for or undergo a background rebuild now. */
+  public int rebuildsPending() {
+    return rebuilder == null ? 0 : rebuilder.queued();
   }
 
   /**
@@ -252,7 +304,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   public CacheStats stats() {
     return new CacheStats(hits.sum(), misses.sum(), staleRejections.sum(), renders.sum(),
         renderFailures.sum(), coalescedWaits.sum(), invalidations.sum(), invalidatedEntries.sum(),
-        evictions.sum(), store.entryCount(), store.storedBytes(), store.identityBytes());
+        evictions.sum(), store.entryCount(), store.storedBytes(), store.identityBytes(),
+        rebuilder == null ? 0 : rebuilder.rebuilt.sum(), rebuilder == null ? 0 : rebuilder.failed.sum(),
+        rebuilder == null ? 0 : rebuilder.dropped.sum(), staleServed.sum());
   }
 
   /**
@@ -282,6 +336,15 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     FunctionCounter.builder("freshcache.invalidated.entries", invalidatedEntries, LongAdder::sum)
         .register(registry);
     FunctionCounter.builder("freshcache.evictions", evictions, LongAdder::sum).register(registry);
+    FunctionCounter.builder("freshcache.rebuilds", this, c -> c.stats().rebuilds()).tag("result", "ok")
+        .description("background rebuilds of invalidated entries").register(registry);
+    FunctionCounter.builder("freshcache.rebuilds", this, c -> c.stats().rebuildFailures()).tag("result", "failed")
+        .register(registry);
+    FunctionCounter.builder("freshcache.rebuilds", this, c -> c.stats().rebuildsDropped()).tag("result", "dropped")
+        .description("invalidated entries only evicted because the rebuild queue was full").register(registry);
+    FunctionCounter.builder("freshcache.stale.served", staleServed, LongAdder::sum)
+        .description("invalidated copies served while their rebuild was pending").register(registry);
+    Gauge.builder("freshcache.rebuilds.pending", this, Freshcache::rebuildsPending).register(registry);
     Gauge.builder("freshcache.entries", store, EntryStore::entryCount).register(registry);
     Gauge.builder("freshcache.bytes", store, EntryStore::storedBytes).tag("form", "stored")
         .baseUnit("bytes").register(registry);
@@ -295,6 +358,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   @Override
   public void close() {
     worker.stop();
+    if (rebuilder != null) {
+      rebuilder.stop();
+    }
   }
 
   // ---------------------------------------------------------------- lookup and render
@@ -327,7 +393,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       return null;
     }
     if (e.isCurrent(registry)) {
-      hits.increment();
+      hit(e);
       return e;
     }
     staleRejections.increment();
@@ -337,11 +403,19 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
 
   /** The current entry for the key, rendering it (single-flight) on a miss. */
   Entry entry(CacheKey key, Renderer renderer) {
+    return entry(key, renderer, null);
+  }
+
+  /**
+   * {@link #entry(CacheKey, Renderer)}, where {@code removed} (if not null) is an invalidated entry
+   * of the key that the store no longer has: the render's previous entry, for comparing ETags.
+   */
+  private Entry entry(CacheKey key, Renderer renderer, Entry removed) {
     Entry stale = store.get(key);
     if (stale == null) {
       misses.increment();
     } else if (stale.isCurrent(registry)) {
-      hits.increment();
+      hit(stale);
       return stale;
     } else {
       staleRejections.increment(); // left in place: the render replaces it and compares ETags
@@ -360,17 +434,19 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         try {
           Entry fresh = store.get(key);
           if (fresh == null || !fresh.isCurrent(registry)) {
-            fresh = render(key, renderer, mine, fresh != null ? fresh : stale);
+            fresh = render(key, renderer, mine, fresh != null ? fresh : stale != null ? stale : removed);
           } else {
             mine.stored = true;
           }
+          // Leave the map before completing, so a caller that comes after the outcome starts afresh
+          // rather than joining a flight that is over (and, on failure, inheriting its exception).
+          flights.remove(key, mine);
           mine.result.complete(fresh);
           return fresh;
         } catch (Throwable t) {
+          flights.remove(key, mine);
           mine.result.completeExceptionally(t);
           throw t;
-        } finally {
-          flights.remove(key, mine);
         }
       }
       coalescedWaits.increment();
@@ -402,8 +478,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       Entry fresh = store.get(key);
       if (fresh != null && fresh.isCurrent(registry) && usable.test(fresh)) {
         mine.stored = true;
-        mine.result.complete(fresh);
         flights.remove(key, mine);
+        mine.result.complete(fresh);
         return mine.result;
       }
       return renderAsync(key, renderer, mine, fresh != null ? fresh : previous);
@@ -465,7 +541,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     } finally {
       stack.pop();
     }
-    return finish(key, scope, content, clock.nanoTime() - t0, flight, previous);
+    return finish(key, scope, content, clock.nanoTime() - t0, flight, previous, renderer);
   }
 
   /**
@@ -495,6 +571,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       bounded.completeExceptionally(e);
     }
     bounded.orTimeout(renderTimeoutNanos, TimeUnit.NANOSECONDS).whenComplete((content, err) -> {
+      Entry entry = null;
+      Throwable failure = null;
       try {
         if (err == null && content == null) {
           err = new NullPointerException("renderer for " + key + " completed with null (expected: a Content)");
@@ -503,25 +581,30 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
           renderFailures.increment();
           release(scope.states());
           Throwable cause = unwrap(err);
-          flight.result.completeExceptionally(cause instanceof RenderException re ? re
+          failure = cause instanceof RenderException re ? re
               : cause instanceof TimeoutException
                   ? new RenderTimeoutException("render of " + key + " took longer than "
                       + TimeUnit.NANOSECONDS.toMillis(renderTimeoutNanos) + " ms")
-                  : new RenderException("renderer for " + key + " failed: " + cause, cause));
+                  : new RenderException("renderer for " + key + " failed: " + cause, cause);
         } else {
-          flight.result.complete(finish(key, scope, content, clock.nanoTime() - t0, flight, previous));
+          entry = finish(key, scope, content, clock.nanoTime() - t0, flight, previous, renderer);
         }
       } catch (Throwable t) {
-        flight.result.completeExceptionally(t);
-      } finally {
-        flights.remove(key, flight);
+        failure = t;
+      }
+      flights.remove(key, flight); // before completing: see entry()
+      if (failure != null) {
+        flight.result.completeExceptionally(failure);
+      } else {
+        flight.result.complete(entry);
       }
     });
     return flight.result;
   }
 
   /** Builds the entry of a finished render, stores it if still current, and tells the listeners. */
-  private Entry finish(CacheKey key, RenderScope scope, Content content, long took, Flight flight, Entry previous) {
+  private Entry finish(CacheKey key, RenderScope scope, Content content, long took, Flight flight, Entry previous,
+      Object renderer) {
     renders.increment();
     Holes[] holes = new Holes[1];
     byte[] identity = scope.extractHoles(content.body(), holes);
@@ -537,7 +620,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
     TagState[] deps = scope.states();
     Entry entry = new Entry(key, stored, encoding, identity.length, content.contentType(), etag[0], etag[1],
-        deps, scope.start, scope.bounds(), clock.currentTimeMillis(), holes[0], content.attachment());
+        deps, scope.start, scope.bounds(), clock.currentTimeMillis(), holes[0], content.attachment(),
+        rebuilder != null ? renderer : null);
     boolean cached = store(entry);
     flight.stored = cached;
     boolean changed = previous == null || previous.etagHigh != etag[0] || previous.etagLow != etag[1];
@@ -592,7 +676,47 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   private void removeInvalidated(Entry e) {
     if (store.remove(e)) {
       invalidatedEntries.increment();
-      publish(new CacheEvent.Invalidated(e.key, e.etag()));
+      // An entry queued for a rebuild is announced by the Rendered event of its rebuild (changed or
+      // not), so an identical rebuild pushes nothing.
+      if (rebuilder == null || !rebuilder.offer(e)) {
+        publish(new CacheEvent.Invalidated(e.key, e.etag()));
+      }
+    }
+  }
+
+  private void hit(Entry e) {
+    hits.increment();
+    if (rebuilder != null) {
+      e.touch(clock.currentTimeMillis());
+    }
+  }
+
+  /**
+   * A background rebuild of an invalidated entry, with its own renderer, unless a caller has
+   * rendered the key meanwhile. Runs on a rebuild thread.
+   */
+  private void rebuild(Entry stale) {
+    CacheKey key = stale.key;
+    Entry now = store.get(key);
+    if (now != null && now.isCurrent(registry)) {
+      return;
+    }
+    try {
+      if (stale.renderer instanceof Renderer r) {
+        entry(key, r, stale);
+      } else {
+        flightAsync(key, ANY_PAGE, (AsyncRenderer) stale.renderer, now != null ? now : stale,
+            registry.currentSequence(), clock.nanoTime() + renderTimeoutNanos)
+            .get(renderTimeoutNanos, TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      publish(new CacheEvent.Invalidated(key, stale.etag()));
+      throw new RenderException("rebuild of " + key + " interrupted", e);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      publish(new CacheEvent.Invalidated(key, stale.etag())); // its Rendered event will not come
+      Throwable cause = unwrap(e);
+      throw cause instanceof RenderException re ? re : new RenderException("rebuild of " + key + " failed: " + cause, cause);
     }
   }
 

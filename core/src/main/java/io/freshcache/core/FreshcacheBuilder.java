@@ -42,6 +42,11 @@ public final class FreshcacheBuilder {
   EntryStore store;
   MeterRegistry meterRegistry;
   final List<CacheListener> listeners = new ArrayList<>();
+  java.util.function.Predicate<CacheKey> rebuildPolicy;
+  int rebuildConcurrency = 2;
+  double rebuildRatePerSecond = 100;
+  int rebuildQueueLimit = 10_000;
+  Duration rebuildRecentWithin = Duration.ofMinutes(10);
 
   FreshcacheBuilder() {}
 
@@ -128,6 +133,58 @@ public final class FreshcacheBuilder {
   /** Adds a listener for {@link CacheEvent}s. */
   public FreshcacheBuilder listener(CacheListener listener) {
     listeners.add(requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /**
+   * The rebuild policy: entries whose key {@code which} accepts are, once invalidated, rendered again
+   * in the background with the renderer that made them (if they were requested within {@link
+   * #rebuildRecentWithin}), instead of only being evicted. Readers meanwhile render or wait as on a
+   * miss ({@link Freshcache#get}), or get the invalidated copy at once ({@link
+   * Freshcache#getAllowingStale}). Default: no entry is rebuilt (evict).
+   */
+  public FreshcacheBuilder rebuild(java.util.function.Predicate<CacheKey> which) {
+    this.rebuildPolicy = requireNonNull(which, "which");
+    return this;
+  }
+
+  /** How many background rebuilds may run at once; default 2. */
+  public FreshcacheBuilder rebuildConcurrency(int threads) {
+    if (threads < 1 || threads > 256) {
+      throw new IllegalArgumentException("rebuildConcurrency: " + threads + " (expected: 1..256)");
+    }
+    this.rebuildConcurrency = threads;
+    return this;
+  }
+
+  /**
+   * How many background rebuilds may start per second (a one-second burst allowed); default 100;
+   * {@code Double.POSITIVE_INFINITY} for no limit.
+   */
+  public FreshcacheBuilder rebuildRate(double perSecond) {
+    if (!(perSecond > 0)) {
+      throw new IllegalArgumentException("rebuildRate: " + perSecond + " (expected: > 0, or infinity)");
+    }
+    this.rebuildRatePerSecond = perSecond;
+    return this;
+  }
+
+  /** How many invalidated entries may wait for a rebuild; beyond it they are only evicted. Default 10,000. */
+  public FreshcacheBuilder rebuildQueueLimit(int entries) {
+    if (entries < 1) {
+      throw new IllegalArgumentException("rebuildQueueLimit: " + entries + " (expected: >= 1)");
+    }
+    this.rebuildQueueLimit = entries;
+    return this;
+  }
+
+  /** Only entries requested within this window are rebuilt; default 10 minutes. */
+  public FreshcacheBuilder rebuildRecentWithin(Duration window) {
+    requireNonNull(window, "window");
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("rebuildRecentWithin: " + window + " (expected: > 0)");
+    }
+    this.rebuildRecentWithin = window;
     return this;
   }
 
