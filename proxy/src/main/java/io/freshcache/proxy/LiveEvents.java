@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link CacheEvent.Rendered} with {@code changed} and {@code cached}: event {@code changed}
- *       carrying the new ETag. An identical rebuild ({@code changed == false}) pushes nothing
- *       (guarantee 5).
+ *       carrying the new ETag. An identical rebuild pushes nothing (guarantee 5): neither one
+ *       core reports as unchanged nor one whose ETag equals the last pushed for the same key (core
+ *       reports a rebuild after invalidation as changed, since the old entry is gone by then).
  *   <li>{@link CacheEvent.Rendered} that was not cached (invalidated while rendering): event {@code
  *       invalidated}, since whoever fetched that rendering now shows something already stale.
  *   <li>{@link CacheEvent.Invalidated}: event {@code invalidated}.
@@ -102,6 +103,8 @@ public final class LiveEvents implements CacheListener {
   /** The sequence number of the newest event; 0 before the first. */
   private long head;
   private final HashMap<String, Set<Sub>> index = new HashMap<>();
+  /** The newest {@code changed} event per key still in the ring. */
+  private final HashMap<CacheKey, Event> lastChanged = new HashMap<>();
   private int subscriptions;
 
   private LiveEvents(Builder b) {
@@ -234,34 +237,42 @@ public final class LiveEvents implements CacheListener {
     } else {
       return;
     }
-    Scope scope = event.key().scope();
-    if (scope.isViewer()) {
+    if (event.key().scope().isViewer()) {
       return;
     }
-    publish(event.key().resource(), scope, name, etag);
+    publish(event.key(), name, etag);
   }
 
   /** Numbers one event, keeps it for replay and hands it to the matching subscribers. */
-  void publish(String id, Scope scope, String name, String etag) {
+  void publish(CacheKey key, String name, String etag) {
     List<Sub> failed = null;
     lock.lock();
     try {
       prune();
-      Event ev = new Event(++head, id, scope, name, etag, clock.nanoTime());
+      if (etag != null) {
+        // Core reports a render after invalidation as changed (the old entry is gone), even when
+        // the bytes are the same: compare with the ETag last pushed for this key (guarantee 5).
+        Event last = lastChanged.get(key);
+        if (last != null && last.etag.equals(etag)) {
+          return;
+        }
+      }
+      Event ev = new Event(++head, key, name, etag, clock.nanoTime());
       if (ringSize == maxEvents) {
-        ring[ringStart] = null;
-        ringStart = (ringStart + 1) % maxEvents;
-        ringSize--;
+        drop();
       }
       ring[(ringStart + ringSize) % maxEvents] = ev;
       ringSize++;
-      Set<Sub> subs = index.get(id);
+      if (etag != null) {
+        lastChanged.put(key, ev);
+      }
+      Set<Sub> subs = index.get(ev.id);
       if (subs == null) {
         return;
       }
       String frame = null;
       for (Sub s : subs) {
-        if (!s.sees(scope)) {
+        if (!s.sees(ev.scope)) {
           continue;
         }
         if (frame == null) {
@@ -280,6 +291,17 @@ public final class LiveEvents implements CacheListener {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Drops the oldest event of the ring; called with the lock held. */
+  private void drop() {
+    Event old = ring[ringStart];
+    ring[ringStart] = null;
+    ringStart = (ringStart + 1) % maxEvents;
+    ringSize--;
+    if (old.etag != null && lastChanged.get(old.key) == old) {
+      lastChanged.remove(old.key); // keeps that map as bounded as the ring
     }
   }
 
@@ -361,9 +383,7 @@ public final class LiveEvents implements CacheListener {
   private void prune() {
     long now = clock.nanoTime();
     while (ringSize > 0 && now - ring[ringStart].nanos > maxAgeNanos) {
-      ring[ringStart] = null;
-      ringStart = (ringStart + 1) % maxEvents;
-      ringSize--;
+      drop();
     }
   }
 
@@ -426,16 +446,18 @@ public final class LiveEvents implements CacheListener {
   /** One numbered event kept for replay. */
   private final class Event {
     final long seq;
+    final CacheKey key;
     final String id;
     final Scope scope;
     final String name;
     final String etag;
     final long nanos;
 
-    Event(long seq, String id, Scope scope, String name, String etag, long nanos) {
+    Event(long seq, CacheKey key, String name, String etag, long nanos) {
       this.seq = seq;
-      this.id = id;
-      this.scope = scope;
+      this.key = key;
+      this.id = key.resource();
+      this.scope = key.scope();
       this.name = name;
       this.etag = etag;
       this.nanos = nanos;

@@ -41,7 +41,7 @@
       if (!found && el.getAttribute(ATTR) === id) found = el;
     });
     Array.prototype.forEach.call(marked(), function (el) {
-      if (el.getAttribute(ATTR) !== id) return;
+      if (el.getAttribute(ATTR) !== id || (etag && el.getAttribute('data-freshcache-etag') === etag)) return;
       var now = el;
       if (found) { now = found.cloneNode(true); el.parentNode.replaceChild(now, el); }
       else el.innerHTML = html;
