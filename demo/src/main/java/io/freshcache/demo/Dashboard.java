@@ -105,7 +105,7 @@ final class Dashboard {
         for (Build b : builds) {
           out.append("<li class=\"").append(b.passed() ? "ok" : "fail").append("\">#").append(b.number())
               .append(' ').append(escape(b.project())).append(" <b>").append(b.passed() ? "passed" : "failed")
-              .append("</b> <span class=\"who\">").append(Html.time(b.at())).append("</span></li>\n");
+              .append("</b> <span class=\"who\">").append(Html.clock(b.at())).append("</span></li>\n");
         }
         out.append("</ul>\n");
       }
@@ -122,7 +122,7 @@ final class Dashboard {
       case "activity" -> {
         out.append("<h2>Activity</h2>\n<ul class=\"activity\">\n");
         for (Activity a : activity) {
-          out.append("<li>").append(escape(a.text())).append(" <span class=\"who\">").append(Html.time(a.at()))
+          out.append("<li>").append(escape(a.text())).append(" <span class=\"who\">").append(Html.clock(a.at()))
               .append("</span></li>\n");
         }
         out.append("</ul>\n");

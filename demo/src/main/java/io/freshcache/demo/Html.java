@@ -11,6 +11,9 @@ final class Html {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
   private Html() {}
 
   /**
@@ -19,6 +22,11 @@ final class Html {
    */
   static String time(Instant t) {
     return TIME.format(t);
+  }
+
+  /** The time of day only (UTC), where the day goes without saying. */
+  static String clock(Instant t) {
+    return CLOCK.format(t);
   }
 
   /** Escapes text for element content and for double- or single-quoted attribute values. */

@@ -12,7 +12,7 @@ final class Seed {
         cached for an hour yet never stale.
 
         == Start here
-        * [[Projects]] lists its children: {{children}} depends on a pattern of titles.
+        * [[Projects]] lists its children's titles: it depends on the pattern page:Projects/*#title.
         * [[Projects/Alpha]] includes [[Projects/Alpha/Roadmap]]: edit the roadmap and Alpha changes too.
         * [[Overview]] shows whole subtrees; [[Dashboard]] has widgets fed by background events.
         * [[People]] has a page per user; the bar at the top is a per-user fragment.
