@@ -171,9 +171,10 @@ public final class DemoWiki implements AutoCloseable {
       Response response;
       try {
         response = site.handle(request(exchange));
-      } catch (TooLarge e) {
-        response = Response.html(413, Map.of("Cache-Control", Site.NO_STORE, "Connection", "close"),
-            "<p>body: more than " + Site.MAX_BODY_BYTES + " bytes (expected: <= " + Site.MAX_BODY_BYTES + ")</p>\n");
+      } catch (Unreadable e) {
+        // The rest of the body is left unread, so the connection cannot be reused.
+        response = Response.html(e.status, Map.of("Cache-Control", Site.NO_STORE, "Connection", "close"),
+            "<p>" + Html.escape(e.getMessage()) + "</p>\n");
       } catch (RuntimeException e) {
         log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
         response = Response.html(500, Map.of("Cache-Control", Site.NO_STORE), "<p>Internal error.</p>\n");
@@ -189,39 +190,65 @@ public final class DemoWiki implements AutoCloseable {
     }
   }
 
-  private static final class TooLarge extends Exception {
+  /** A request body the wiki will not read: too large (413) or of unreadable length (400). */
+  private static final class Unreadable extends Exception {
     private static final long serialVersionUID = 1L;
+    final int status;
 
-    TooLarge() {
-      super(null, null, false, false);
+    Unreadable(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+
+    static Unreadable tooLarge(String size) {
+      return new Unreadable(413, "body: " + size + " bytes (expected: <= " + Site.MAX_BODY_BYTES + ")");
     }
   }
 
-  private static Request request(HttpExchange exchange) throws IOException, TooLarge {
+  private static Request request(HttpExchange exchange) throws IOException, Unreadable {
     Map<String, String> headers = new LinkedHashMap<>();
     exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT),
         String.join(name.equalsIgnoreCase("cookie") ? "; " : ", ", values)));
     String length = headers.get("content-length");
+    long declared = -1;
     if (length != null) {
       try {
-        if (Long.parseLong(length.strip()) > Site.MAX_BODY_BYTES) {
-          throw new TooLarge();
-        }
+        declared = Long.parseLong(length.strip());
       } catch (NumberFormatException e) {
-        throw new TooLarge();
+        throw new Unreadable(400, "Content-Length: '" + length + "' (expected: a number of bytes)");
       }
     }
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
+      if (declared > Site.MAX_BODY_BYTES) {
+        drain(in);
+        throw Unreadable.tooLarge(Long.toString(declared));
+      }
       // Read one byte more than allowed, so a chunked body that is too large is noticed.
       body = in.readNBytes(Site.MAX_BODY_BYTES + 1);
-    }
-    if (body.length > Site.MAX_BODY_BYTES) {
-      throw new TooLarge();
+      if (body.length > Site.MAX_BODY_BYTES) {
+        drain(in);
+        throw Unreadable.tooLarge("more than " + Site.MAX_BODY_BYTES);
+      }
     }
     String path = exchange.getRequestURI().getRawPath();
     return new Request(exchange.getRequestMethod().toUpperCase(Locale.ROOT), path == null ? "/" : path, headers, body);
   }
+
+  /**
+   * Reads and drops up to {@link #DRAIN_BYTES} of a body we refuse: closing a connection with unread
+   * data makes TCP reset it, and the client may then never see our 413.
+   */
+  private static void drain(InputStream in) throws IOException {
+    long left = DRAIN_BYTES;
+    byte[] buffer = new byte[8192];
+    int n;
+    while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+      left -= n;
+    }
+  }
+
+  private static final long DRAIN_BYTES = 1 << 20;
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();

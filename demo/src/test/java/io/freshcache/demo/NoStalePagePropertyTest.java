@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class NoStalePagePropertyTest {
 
-  static final int RUNS = Integer.getInteger("freshcache.demo.runs", 25);
+  static final int RUNS = Integer.getInteger("freshcache.demo.runs", 40);
   static final int STEPS = 40;
   static final List<String> USERS = List.of("alice", "bob", "carol");
 
