@@ -42,6 +42,14 @@ final class Site {
   /** The style sheet and script never change while the origin runs. */
   static final String STATIC = "public, max-age=3600";
 
+  /**
+   * Above this many tags (or {@link #MAX_TAG_CHARS} of header), a response is not offered for caching:
+   * the proxy takes a bounded number of tags, and one it dropped would be a change it never hears of.
+   */
+  static final int MAX_TAGS = 200;
+
+  static final int MAX_TAG_CHARS = 8 * 1024;
+
   static final int MAX_BODY_BYTES = 64 * 1024;
   static final int MAX_TITLE = 120;
   static final int MAX_TEXT = 20_000;
@@ -471,9 +479,13 @@ final class Site {
 
   private Response cacheable(int status, String cacheControl, String body, RenderContext ctx) {
     Map<String, String> h = new LinkedHashMap<>();
+    String tags = String.join(", ", ctx.tags());
     if (esi) {
-      h.put("Cache-Control", cacheControl);
-      h.put("Cache-Tag", String.join(", ", ctx.tags()));
+      boolean tooMany = ctx.tags().size() > MAX_TAGS || tags.length() > MAX_TAG_CHARS;
+      h.put("Cache-Control", tooMany ? NO_STORE : cacheControl);
+      if (!tooMany) {
+        h.put("Cache-Tag", tags);
+      }
       if (ctx.hasHoles()) {
         h.put("Surrogate-Control", "content=\"ESI/1.0\"");
       }

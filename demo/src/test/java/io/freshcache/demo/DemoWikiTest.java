@@ -152,6 +152,19 @@ class DemoWikiTest {
   }
 
   @Test
+  void aPageWithMoreTagsThanTheProxyTakesIsNotOfferedForCaching() throws Exception {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < Site.MAX_TAGS; i++) {
+      text.append("[[Many/P").append(i).append("]] ");
+    }
+    save("Many", "alice", "Many links", text.toString());
+    HttpResponse<String> r = get("/Many", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(header(r, "Cache-Control")).isEqualTo("no-store");
+    assertThat(header(r, "Cache-Tag")).isNull();
+  }
+
+  @Test
   void headAnswersWithTheHeadersOfGet() throws Exception {
     HttpResponse<String> r = client.send(HttpRequest.newBuilder(wiki.uri().resolve("/Projects"))
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
