@@ -1,7 +1,8 @@
 /* Freshcache live.js: keeps cached fragments on this page up to date. No dependencies.
  * Elements marked data-freshcache-fragment="/path?query" are refetched and swapped in place when
- * the server says they changed; a page with none reloads itself when its own URL changes.
- * Protocol and behaviour: docs/live.md. */
+ * the server says they changed. When the page itself changes, the content of its region (the element
+ * marked data-freshcache-page, else <main>) is swapped from a fresh copy of the page, in place;
+ * a page with no such region reloads. Protocol and behaviour: docs/live.md. */
 (function () {
   'use strict';
   if (window.freshcache || !window.EventSource) return;
@@ -16,8 +17,10 @@
     var id = el.getAttribute(ATTR);
     if (id && id.charAt(0) === '/' && !seen[id]) { seen[id] = 1; ids.push(id); }
   });
-  var pageMode = ids.length === 0;
-  if (pageMode) ids.push(location.pathname + location.search);
+  var pageId = location.pathname + location.search;
+  if (!seen[pageId]) { seen[pageId] = 1; ids.push(pageId); }
+  var REGION = 'data-freshcache-page';
+  function region(doc) { return doc.querySelector('[' + REGION + ']') || doc.querySelector('main'); }
 
   function url() {
     var q = ids.map(function (id) { return 'f=' + encodeURIComponent(id); });
@@ -65,10 +68,37 @@
       });
   }
 
+  /* The page changed: fetch it again and swap its region's content, or reload if it has none. */
+  function refreshPage(etag) {
+    var here = region(document);
+    if (!here) { reload(); return; }
+    if (etag && here.getAttribute('data-freshcache-etag') === etag) return;
+    if (busy[pageId]) { again[pageId] = true; return; }
+    busy[pageId] = true;
+    fetch(pageId, { credentials: 'same-origin', cache: 'no-cache', headers: { Accept: 'text/html' } })
+      .then(function (r) {
+        if (!r.ok) throw new Error('freshcache: ' + pageId + ' answered ' + r.status);
+        return r.text().then(function (html) {
+          var doc = new DOMParser().parseFromString(html, 'text/html'), fresh = region(doc);
+          if (!fresh) { reload(); return; }
+          here.innerHTML = fresh.innerHTML;
+          if (doc.title) document.title = doc.title;
+          var tag = r.headers.get('ETag') || etag;
+          if (tag) here.setAttribute('data-freshcache-etag', tag);
+          notify({ id: pageId, etag: tag, element: here }, here);
+        });
+      })
+      .catch(function (err) { console.warn(err); })
+      .then(function () {
+        busy[pageId] = false;
+        if (again[pageId]) { again[pageId] = false; refreshPage(null); }
+      });
+  }
+
   function onChange(e) {
     track(e);
     var d = JSON.parse(e.data), id = alias[d.id] || d.id;
-    if (pageMode) { reload(); return; }
+    if (id === pageId) { refreshPage(d.etag); return; }
     var stale = false;
     Array.prototype.forEach.call(marked(), function (el) {
       if (el.getAttribute(ATTR) === id && !(d.etag && el.getAttribute('data-freshcache-etag') === d.etag)) stale = true;
