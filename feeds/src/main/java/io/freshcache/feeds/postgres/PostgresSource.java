@@ -229,6 +229,12 @@ public final class PostgresSource implements ChangeSource {
     }
   }
 
+  /** Whether the reader thread is running; for tests. */
+  boolean isReaderAlive() {
+    Thread t = thread;
+    return t != null && t.isAlive();
+  }
+
   private void abortConnection() {
     Connection c = connection;
     if (c != null) {
