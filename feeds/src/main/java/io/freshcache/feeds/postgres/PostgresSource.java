@@ -330,7 +330,7 @@ public final class PostgresSource implements ChangeSource {
           // A transaction older than the next rows is still open; it may end without notifying
           // us (it may not touch a watched table), so look again soon rather than at the poll.
           waitForNotification(Math.min(pendingDelayMillis, pollInterval.toMillis()));
-          pendingDelayMillis = Math.min(pendingDelayMillis * 2, 50);
+          pendingDelayMillis = Math.min(pendingDelayMillis * 2, 8);
         } else {
           waitForNotification(pollInterval.toMillis());
         }
