@@ -10,6 +10,7 @@ package io.freshcache.feeds;
  * is logged and counted, and the change is treated as a gap for this rule ({@link #onGap} is
  * applied), so a rule's bug errs towards invalidating too much.
  */
+@FunctionalInterface
 public interface InvalidationRule {
 
   /** A name for logs and errors. */

@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class PostgresSource implements ChangeSource {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSource.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.Set<String> SETTINGS = java.util.Set.of("name", "type", "gapPolicy",
+      "jdbc", "schema", "batchSize", "pollInterval", "retention", "pruneInterval");
 
   private final String name;
   private final String jdbcUrl;
@@ -127,7 +129,19 @@ public final class PostgresSource implements ChangeSource {
    */
   public static PostgresSource fromSettings(JsonNode settings, Checkpoints checkpoints) {
     requireNonNull(settings, "settings");
-    Builder b = builder(settings.path("name").asText(), settings.path("jdbc").asText(null));
+    String name = settings.path("name").asText("");
+    for (java.util.Iterator<String> it = settings.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!SETTINGS.contains(key)) {
+        throw new IllegalArgumentException("source '" + name + "': " + key
+            + ": unknown key (expected: one of " + new java.util.TreeSet<>(SETTINGS) + ")");
+      }
+    }
+    if (!settings.path("jdbc").isTextual()) {
+      throw new IllegalArgumentException("source '" + name
+          + "': jdbc: missing (expected: e.g. jdbc:postgresql://127.0.0.1:5432/app?user=app)");
+    }
+    Builder b = builder(name, settings.path("jdbc").asText());
     b.checkpoints(checkpoints);
     if (settings.has("schema")) {
       b.schema(settings.get("schema").asText());
@@ -299,13 +313,9 @@ public final class PostgresSource implements ChangeSource {
         Batch batch = readBatch(position);
         Position before = position;
         position = handleGap(sink, position, batch);
-        if (position != before && batch.rows.isEmpty()) {
-          save(position);
-          continue;
-        }
         if (position != before) {
           save(position);
-          continue; // re-read from the new position: the rows read belong to the old one
+          continue; // re-read from the new position: rows read belong to the old one
         }
         int delivered = 0;
         for (Row r : batch.rows) {
