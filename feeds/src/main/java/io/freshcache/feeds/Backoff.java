@@ -39,9 +39,11 @@ public final class Backoff {
 
   /** Records a failure and returns how long to wait before the next attempt. */
   public Duration nextDelay() {
-    int n = Math.min(failures++, 40);
-    long ceiling = n >= 62 || (initialNanos << n) >>> n != initialNanos ? maxNanos
-        : Math.min(maxNanos, initialNanos << n);
+    int n = failures++;
+    long ceiling = initialNanos;
+    for (int i = 0; i < n && ceiling < maxNanos; i++) {
+      ceiling = ceiling > maxNanos / 2 ? maxNanos : ceiling * 2; // doubling that cannot overflow
+    }
     return Duration.ofNanos(ThreadLocalRandom.current().nextLong(ceiling + 1));
   }
 

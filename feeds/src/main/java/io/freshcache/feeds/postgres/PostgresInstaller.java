@@ -129,6 +129,15 @@ public final class PostgresInstaller {
    * missed changes. Returns how many rows were deleted.
    */
   public static int prune(Connection c, String schema, Duration retention) throws SQLException {
+    return prune(c, schema, retention, Long.MAX_VALUE, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #prune(Connection, String, Duration)}, deleting only rows at or before {@code (upToXid,
+   * upToId)}: a source prunes only what it has delivered itself.
+   */
+  static int prune(Connection c, String schema, Duration retention, long upToXid, long upToId)
+      throws SQLException {
     String s = quote(schema, "schema");
     requireNonNull(retention, "retention");
     if (retention.isNegative()) {
@@ -139,6 +148,7 @@ public final class PostgresInstaller {
           DELETE FROM %1$s.freshcache_changes
           WHERE committed_at < clock_timestamp() - make_interval(secs => ?)
             AND xid < pg_snapshot_xmin(pg_current_snapshot())
+            AND (xid, id) <= (?::xid8, ?)
           RETURNING xid, id),
         m AS (SELECT xid, id FROM d ORDER BY xid DESC, id DESC LIMIT 1),
         u AS (UPDATE %1$s.freshcache_feed f SET pruned_xid = m.xid, pruned_id = m.id FROM m
@@ -147,6 +157,9 @@ public final class PostgresInstaller {
         """.formatted(s);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setDouble(1, retention.toMillis() / 1000.0);
+      // xid8 is unsigned 64-bit; Long.MAX_VALUE is beyond any xid a cluster will reach
+      ps.setString(2, Long.toUnsignedString(upToXid));
+      ps.setLong(3, upToId);
       try (var rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);

@@ -80,7 +80,8 @@ public final class PostgresSource implements ChangeSource {
   private volatile boolean running;
   // Set by kill(): nothing more is saved or delivered, as after a crash.
   private volatile boolean killed;
-  private Thread thread;
+  // The reader; set once by start (under the monitor), read by stop/kill from other threads.
+  private volatile Thread thread;
   // The reader thread's connection; volatile so kill() can abort it from another thread.
   private volatile Connection connection;
   private long lastPruneNanos;
@@ -335,7 +336,7 @@ public final class PostgresSource implements ChangeSource {
           pendingDelayMillis = 1;
           continue;
         }
-        pruneIfDue();
+        pruneIfDue(position);
         if (batch.pending) {
           // A transaction older than the next rows is still open; it may end without notifying
           // us (it may not touch a watched table), so look again soon rather than at the poll.
@@ -481,8 +482,8 @@ public final class PostgresSource implements ChangeSource {
     checkpoints.save(name, p.toString());
   }
 
-  private void pruneIfDue() throws SQLException {
-    if (retention == null) {
+  private void pruneIfDue(Position delivered) throws SQLException {
+    if (retention == null || delivered == null) {
       return;
     }
     long now = clock.nanoTime();
@@ -490,7 +491,8 @@ public final class PostgresSource implements ChangeSource {
       return;
     }
     lastPruneNanos = now;
-    int n = PostgresInstaller.prune(connection, schema, retention);
+    // Never past our own position: rows committed since our last read are not ours to delete.
+    int n = PostgresInstaller.prune(connection, schema, retention, delivered.xid, delivered.id);
     if (n > 0) {
       LOG.info("feed {}: pruned {} change(s) older than {}", name, n, retention);
     }

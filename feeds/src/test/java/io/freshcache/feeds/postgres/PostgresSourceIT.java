@@ -204,6 +204,31 @@ class PostgresSourceIT {
   }
 
   @Test
+  void retentionPrunesDeliveredRows() throws Exception {
+    Recorder rec = new Recorder();
+    PostgresSource a = source("pg-prune").retention(Duration.ZERO).pruneInterval(Duration.ofMillis(10)).build();
+    closing.add(a);
+    a.start(rec);
+    for (int i = 1; i <= 3; i++) {
+      db.exec("INSERT INTO pages VALUES (" + i + ", 'P" + i + "', 'x')");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.changes.size() == 3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count(*) FROM freshcache_changes") == 0);
+    assertThat(count("SELECT pruned_id FROM freshcache_feed"))
+        .isEqualTo(Long.parseLong(rec.changes.get(2).id()));
+    db.exec("INSERT INTO pages VALUES (4, 'P4', 'x')");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.changes.size() == 4);
+    assertThat(rec.gaps).isEmpty();
+  }
+
+  private long count(String sql) throws SQLException {
+    try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
   void truncateIsAGap() throws Exception {
     Recorder rec = new Recorder();
     PostgresSource a = source("pg-trunc").build();
