@@ -228,6 +228,41 @@ class PostgresSourceIT {
     }
   }
 
+  /** Guarantee 6 end to end: after a gap the feed errs towards invalidating too much, and says so. */
+  @Test
+  void gapInvalidatesEverythingTheRulesCouldProduce() throws Exception {
+    Freshcache cache = Freshcache.builder().executor(Runnable::run).build();
+    closing.add(cache);
+    Rules rules = Rules.parse("""
+        rules:
+          - name: pages
+            match: { table: pages }
+            invalidate: [ "page:{/new/title}" ]
+        """, "test");
+    Feeds first = Feeds.builder(cache).rules(rules).source(source("pg-gap-e2e").build()).build();
+    first.start();
+    db.exec("INSERT INTO pages VALUES (1, 'A', 'x')");
+    await().atMost(Duration.ofSeconds(10)).until(() -> first.stats().changes() == 1);
+    first.close();
+    db.exec("INSERT INTO pages VALUES (2, 'Lost', 'x')"); // pruned before anyone reads it
+    try (Connection c = db.connect()) {
+      PostgresInstaller.prune(c, db.schema, Duration.ZERO);
+    }
+    for (String tag : List.of("page:Lost", "page:Other", "user:1")) {
+      cache.get(CacheKey.of("/" + tag), ctx -> {
+        ctx.dependsOn(tag);
+        return Content.html(tag);
+      });
+    }
+    Feeds second = Feeds.builder(cache).rules(rules).source(source("pg-gap-e2e").build()).build();
+    closing.add(second);
+    second.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> second.stats().gaps() == 1);
+    assertThat(cache.getIfPresent(CacheKey.of("/page:Lost"))).as("the lost change's page").isNull();
+    assertThat(cache.getIfPresent(CacheKey.of("/page:Other"))).as("too much, on purpose").isNull();
+    assertThat(cache.getIfPresent(CacheKey.of("/user:1"))).as("nothing a rule could produce").isNotNull();
+  }
+
   @Test
   void truncateIsAGap() throws Exception {
     Recorder rec = new Recorder();
