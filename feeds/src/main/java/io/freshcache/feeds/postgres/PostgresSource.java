@@ -294,6 +294,8 @@ public final class PostgresSource implements ChangeSource {
     Position position = null;
     boolean reconnecting = false;
     long pendingDelayMillis = 1;
+    long pendingSinceNanos = 0; // 0: nothing pending
+    boolean pendingWarned = false;
     while (running) {
       try {
         if (connection == null) {
@@ -334,15 +336,34 @@ public final class PostgresSource implements ChangeSource {
           save(position);
           backoff.reset();
           pendingDelayMillis = 1;
+          pendingSinceNanos = 0;
+          pendingWarned = false;
           continue;
         }
         pruneIfDue(position);
         if (batch.pending) {
           // A transaction older than the next rows is still open; it may end without notifying
           // us (it may not touch a watched table), so look again soon rather than at the poll.
+          // After a couple of seconds it is a long transaction, not a commit in flight: look
+          // less often, and say once who holds the feed back.
+          long now = clock.nanoTime();
+          if (pendingSinceNanos == 0) {
+            pendingSinceNanos = now;
+          }
+          long pendingMillis = (now - pendingSinceNanos) / 1_000_000;
+          if (pendingMillis > 10_000 && !pendingWarned) {
+            pendingWarned = true;
+            LOG.warn("feed {}: changes held back for {} s by an open transaction (xid {}); see"
+                + " SELECT pid, state, xact_start FROM pg_stat_activity WHERE backend_xid = '{}'",
+                name, pendingMillis / 1000, Long.toUnsignedString(batch.xmin),
+                Long.toUnsignedString(batch.xmin & 0xFFFFFFFFL));
+          }
           waitForNotification(Math.min(pendingDelayMillis, pollInterval.toMillis()));
-          pendingDelayMillis = Math.min(pendingDelayMillis * 2, 8);
+          pendingDelayMillis = Math.min(pendingDelayMillis * 2, pendingMillis < 2_000 ? 8 : 100);
         } else {
+          pendingSinceNanos = 0;
+          pendingWarned = false;
+          pendingDelayMillis = 1;
           waitForNotification(pollInterval.toMillis());
         }
       } catch (SQLException e) {
@@ -408,7 +429,7 @@ public final class PostgresSource implements ChangeSource {
 
   private record Row(Change change, Position position) {}
 
-  private record Batch(String epoch, long prunedXid, long prunedId, long xmax, List<Row> rows,
+  private record Batch(String epoch, long prunedXid, long prunedId, long xmin, long xmax, List<Row> rows,
       boolean pending) {}
 
   private Batch readBatch(Position from) throws SQLException {
@@ -447,7 +468,7 @@ public final class PostgresSource implements ChangeSource {
       if (epoch == null) {
         throw new SQLException(schema + ".freshcache_feed is empty (expected: one row; run the installer)", "55000");
       }
-      return new Batch(epoch, prunedXid, prunedId, xmax, rows, pending);
+      return new Batch(epoch, prunedXid, prunedId, xmin, xmax, rows, pending);
     }
   }
 
