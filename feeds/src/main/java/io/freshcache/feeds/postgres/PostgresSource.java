@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -212,6 +213,7 @@ public final class PostgresSource implements ChangeSource {
     if (t == null) {
       return;
     }
+    LockSupport.unpark(t); // out of a backoff wait
     try {
       // The reader checks 'running' at least every pollInterval (its longest wait).
       t.join(pollInterval.toMillis() + 10_000);
@@ -380,9 +382,10 @@ public final class PostgresSource implements ChangeSource {
         if (!running) {
           break;
         }
-        // The sink failed: the change was not applied and not checkpointed; retry it later.
+        // The sink (or the checkpoint store) failed: what was not applied is not checkpointed;
+        // retry from the last applied change later.
         Duration d = backoff.nextDelay();
-        LOG.error("feed {}: delivering failed; retrying from {} in {} ms (attempt {})", name,
+        LOG.error("feed {}: delivering or checkpointing failed; retrying from {} in {} ms (attempt {})", name,
             position, d.toMillis(), backoff.failures(), e);
         if (position != null && !killed) {
           try {
@@ -556,11 +559,11 @@ public final class PostgresSource implements ChangeSource {
     }
   }
 
+  /** Waits out a backoff; {@link #stop} cuts it short (unpark). */
   private void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    // One park, real time: a spurious wake-up only means reconnecting a little early.
+    LockSupport.parkNanos(this, d.toNanos());
+    if (Thread.interrupted()) {
       running = false;
     }
   }

@@ -47,6 +47,22 @@ class PostgresSourceTest {
   }
 
   @Test
+  void unreachableDatabaseIsRetriedAndStopCutsTheBackoffShort() throws Exception {
+    PostgresSource s = PostgresSource.builder("down", "jdbc:postgresql://127.0.0.1:1/none")
+        .checkpoints(Checkpoints.inMemory()).backoff(Duration.ofSeconds(20), Duration.ofSeconds(20))
+        .build();
+    s.start(new io.freshcache.feeds.ChangeSink() {
+      @Override public void accept(io.freshcache.feeds.Change change) {}
+      @Override public void gap(String source, String reason) {}
+    });
+    Thread.sleep(300); // refused at once, now waiting out up to 20 s of backoff
+    long t0 = System.nanoTime();
+    s.stop();
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("stop took (ms)").isLessThan(2_000);
+    assertThat(s.isReaderAlive()).isFalse();
+  }
+
+  @Test
   void durations() {
     assertThat(PostgresSource.duration("500ms", "x")).isEqualTo(Duration.ofMillis(500));
     assertThat(PostgresSource.duration("10s", "x")).isEqualTo(Duration.ofSeconds(10));
