@@ -101,17 +101,19 @@ public final class PouchDbServer implements AutoCloseable {
     Path tmp = Files.createTempDirectory(cache, "pouchdb-server-" + VERSION + ".installing-");
     System.out.println("[pouchdb-server] installing " + VERSION + " into " + dir
         + " with npm (about 2 minutes, once)");
+    Path log = cache.resolve(tmp.getFileName() + ".log");
     Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--prefix",
         tmp.toString(), "pouchdb-server@" + VERSION).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("..").resolve(tmp.getFileName() + ".log").toFile()).start();
+        .redirectOutput(log.toFile()).start();
     if (!npm.waitFor(8, TimeUnit.MINUTES) || npm.exitValue() != 0) {
       npm.destroyForcibly();
-      Path log = tmp.resolve("..").resolve(tmp.getFileName() + ".log");
       String out = Files.exists(log) ? Files.readString(log) : "";
+      Files.deleteIfExists(log);
       deleteTree(tmp);
       ServiceCheck.unavailable("npm install pouchdb-server@" + VERSION + " failed: "
           + out.substring(Math.max(0, out.length() - 2000)));
     }
+    Files.deleteIfExists(log);
     try {
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException
