@@ -6,19 +6,22 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.freshcache.feeds.testing.LatencyProbe;
-import io.freshcache.feeds.testing.ServiceCheck;
+import io.freshcache.feeds.testing.SkipOrFail;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.Tag;
 
-/** Publish to invalidation applied, one message at a time. Run with -Dfreshcache.latency=true. */
-@EnabledIfSystemProperty(named = "freshcache.latency", matches = "true")
+/**
+ * Publish to invalidation applied, one message at a time. Tagged manual (never run by CI): run
+ * with {@code -Dfeeds.excludedGroups=none}.
+ */
+@Tag("manual")
 class AmqpLatencyIT {
 
   @Test
   void publishToInvalidation() throws Exception {
-    ServiceCheck.requireTcp("RabbitMQ", "127.0.0.1", 5672, "start rabbitmq-server");
+    SkipOrFail.requireTcp("RabbitMQ", "127.0.0.1", 5672, "start rabbitmq-server");
     String run = "fc-latency-" + UUID.randomUUID().toString().substring(0, 8);
     ConnectionFactory f = new ConnectionFactory();
     f.setUri(AmqpSourceIT.URI);

@@ -13,7 +13,7 @@ import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
 import io.freshcache.feeds.testing.KillRestartCheck;
-import io.freshcache.feeds.testing.ServiceCheck;
+import io.freshcache.feeds.testing.SkipOrFail;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +40,7 @@ class AmqpSourceIT {
 
   @BeforeEach
   void connect() throws Exception {
-    ServiceCheck.requireTcp("RabbitMQ", "127.0.0.1", 5672,
+    SkipOrFail.requireTcp("RabbitMQ", "127.0.0.1", 5672,
         "start it with 'service rabbitmq-server start' (Debian package rabbitmq-server)");
     ConnectionFactory f = new ConnectionFactory();
     f.setUri(URI);

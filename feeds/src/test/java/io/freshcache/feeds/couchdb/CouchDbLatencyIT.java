@@ -10,11 +10,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
-/** PUT to invalidation applied, one document at a time. Run with -Dfreshcache.latency=true. */
-@EnabledIfSystemProperty(named = "freshcache.latency", matches = "true")
+/**
+ * PUT to invalidation applied, one document at a time. Tagged manual (never run by CI): run
+ * with {@code -Dfeeds.excludedGroups=none}.
+ */
+@Tag("manual")
 class CouchDbLatencyIT {
 
   @Test

@@ -8,7 +8,7 @@ import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
 import io.freshcache.feeds.testing.KillRestartCheck;
-import io.freshcache.feeds.testing.ServiceCheck;
+import io.freshcache.feeds.testing.SkipOrFail;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -38,7 +38,7 @@ class RedisStreamSourceIT {
 
   @BeforeEach
   void connect() {
-    ServiceCheck.requireTcp("Redis", "127.0.0.1", 6379,
+    SkipOrFail.requireTcp("Redis", "127.0.0.1", 6379,
         "start it with 'service redis-server start' (Debian package redis-server)");
     client = RedisClient.create(URI);
     conn = client.connect();

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * Measures one source's latency from "the producer starts writing a change" (publish, XADD, PUT)
  * to "its invalidation is applied" (the feed's sink returned), over changes sent one at a time,
  * each waiting for the previous one to be applied. Not run by default: the *LatencyIT classes are
- * enabled with {@code -Dfreshcache.latency=true}. Prints median, p90, p99 and max.
+ * tagged {@code manual}, run with {@code -Dfeeds.excludedGroups=none}. Prints median, p90, p99 and
+ * max.
  */
 public final class LatencyProbe {
 

@@ -77,7 +77,7 @@ public final class PouchDbServer implements AutoCloseable {
         String log = Files.exists(work.resolve("stdout.log"))
             ? Files.readString(work.resolve("stdout.log")) : "";
         server.close();
-        ServiceCheck.unavailable("pouchdb-server did not come up on port " + port + ": " + log);
+        SkipOrFail.unavailable("pouchdb-server did not come up on port " + port + ": " + log);
       }
       Thread.sleep(100);
     }
@@ -94,7 +94,7 @@ public final class PouchDbServer implements AutoCloseable {
       return bin;
     }
     if (!commandWorks("node", "--version") || !commandWorks("npm", "--version")) {
-      ServiceCheck.unavailable("node and npm are needed to install pouchdb-server " + VERSION
+      SkipOrFail.unavailable("node and npm are needed to install pouchdb-server " + VERSION
           + " (Debian packages nodejs and npm)");
     }
     Files.createDirectories(cache);
@@ -110,7 +110,7 @@ public final class PouchDbServer implements AutoCloseable {
       String out = Files.exists(log) ? Files.readString(log) : "";
       Files.deleteIfExists(log);
       deleteTree(tmp);
-      ServiceCheck.unavailable("npm install pouchdb-server@" + VERSION + " failed: "
+      SkipOrFail.unavailable("npm install pouchdb-server@" + VERSION + " failed: "
           + out.substring(Math.max(0, out.length() - 2000)));
     }
     Files.deleteIfExists(log);

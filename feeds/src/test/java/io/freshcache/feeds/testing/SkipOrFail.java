@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Assumptions;
  * variable {@code CI} is set, because there a missing service is a broken setup, not a reason to
  * pass quietly.
  */
-public final class ServiceCheck {
-  private ServiceCheck() {}
+public final class SkipOrFail {
+  private SkipOrFail() {}
 
   /** Whether this is a CI run ({@code CI} set to anything but empty or {@code false}). */
   public static boolean inCi() {
