@@ -21,24 +21,16 @@ public final class Entry implements Page {
   final long etagLow;
   /** The states this entry depends on; current while each version is at most its bound. */
   final TagState[] deps;
-  /** The bound of every dependency when {@link #bounds} is null. */
+  /** The bound of every dependency when {@link #bounds()} is null. */
   final long bound;
-  /** Per-dependency bounds, only when static fragments brought older snapshots. */
-  final long[] bounds;
   final long createdAtMillis;
-  /** Holes to fill at serve time, or null. */
-  final Holes holes;
   /** The renderer's attachment, or null. */
   final Object attachment;
-  /** The {@link Renderer} or {@link AsyncRenderer} that made it, kept for background rebuilds; or null. */
-  final Object renderer;
   /**
-   * Request tracking for the rebuild policy, only kept when one is configured: the last second (since
-   * the epoch) this entry was handed out, and in how many distinct seconds it was. Written racily: a
-   * lost update only skews a priority.
+   * What most entries do not need, kept apart so they do not pay for it (memory per entry is a
+   * goal): null when there are no per-dependency bounds, no holes and no rebuild policy.
    */
-  private int lastAccessSecond;
-  int accessSeconds;
+  private final Extras extras;
   /**
    * A sequence number through which this entry is known to be current: no invalidation numbered at
    * or below it affects it. Starts at the lowest bound and is raised by full checks made while no
@@ -59,12 +51,10 @@ public final class Entry implements Page {
     this.etagLow = etagLow;
     this.deps = deps;
     this.bound = bound;
-    this.bounds = bounds;
     this.createdAtMillis = createdAtMillis;
-    this.holes = holes;
     this.attachment = attachment;
-    this.renderer = renderer;
-    this.lastAccessSecond = (int) (createdAtMillis / 1000);
+    this.extras = bounds == null && holes == null && renderer == null ? null
+        : new Extras(bounds, holes, renderer, (int) (createdAtMillis / 1000));
     long lowest = bound;
     if (bounds != null) {
       for (long b : bounds) {
@@ -101,7 +91,7 @@ public final class Entry implements Page {
    */
   boolean isCurrent() {
     TagState[] d = deps;
-    long[] b = bounds;
+    long[] b = bounds();
     if (b == null) {
       long limit = bound;
       for (TagState s : d) {
@@ -119,21 +109,65 @@ public final class Entry implements Page {
     return true;
   }
 
-  /** Notes a request at {@code nowMillis}; at most one write per second. */
+  /** Per-dependency bounds, only when static fragments brought older snapshots; else null. */
+  long[] bounds() {
+    return extras == null ? null : extras.bounds;
+  }
+
+  /** Holes to fill at serve time, or null. */
+  Holes holes() {
+    return extras == null ? null : extras.holes;
+  }
+
+  /** The {@link Renderer} or {@link AsyncRenderer} that made it, kept for background rebuilds; or null. */
+  Object renderer() {
+    return extras == null ? null : extras.renderer;
+  }
+
+  /** Notes a request at {@code nowMillis}; at most one write per second. No-op without a rebuild policy. */
   void touch(long nowMillis) {
+    Extras x = extras;
+    if (x == null) {
+      return;
+    }
     int second = (int) (nowMillis / 1000);
-    if (second != lastAccessSecond) {
-      lastAccessSecond = second;
-      accessSeconds++;
+    if (second != x.lastAccessSecond) {
+      x.lastAccessSecond = second;
+      x.accessSeconds++;
     }
   }
 
   long lastAccessMillis() {
-    return lastAccessSecond * 1000L;
+    return extras == null ? createdAtMillis : extras.lastAccessSecond * 1000L;
+  }
+
+  int accessSeconds() {
+    return extras == null ? 0 : extras.accessSeconds;
   }
 
   long boundOf(int i) {
-    return bounds == null ? bound : bounds[i];
+    long[] b = bounds();
+    return b == null ? bound : b[i];
+  }
+
+  /**
+   * The rarely needed parts of an entry. The request counters serve the rebuild policy: the last
+   * second (since the epoch) the entry was handed out, and in how many distinct seconds it was;
+   * written racily, a lost update only skews a priority.
+   */
+  private static final class Extras {
+    final long[] bounds;
+    final Holes holes;
+    final Object renderer;
+    int lastAccessSecond;
+    int accessSeconds;
+
+    Extras(long[] bounds, Holes holes, Object renderer, int lastAccessSecond) {
+      this.bounds = bounds;
+      this.holes = holes;
+      this.renderer = renderer;
+      this.lastAccessSecond = lastAccessSecond;
+    }
   }
 
   /** Stored bytes plus identity length, for weighing. */

@@ -143,7 +143,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       throw new IllegalArgumentException("viewer: VIEWER (expected: PUBLIC, a user or a group)");
     }
     Entry e = entry(key, renderer);
-    return e.holes == null ? e : compose(e, viewer, 0);
+    return e.holes() == null ? e : compose(e, viewer, 0);
   }
 
   /**
@@ -235,7 +235,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (e == null) {
       return null;
     }
-    return e.holes == null ? e : composeIfPresent(e, key.scope().kind() == Scope.Kind.USER ? key.scope() : Scope.PUBLIC, 0);
+    return e.holes() == null ? e : composeIfPresent(e, key.scope().kind() == Scope.Kind.USER ? key.scope() : Scope.PUBLIC, 0);
   }
 
   /**
@@ -367,7 +367,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
 
   /** The entry as handed out: holes filled for the viewer its key implies. */
   private Page page(Entry e) {
-    return e.holes == null ? e : compose(e, e.key.scope().kind() == Scope.Kind.USER ? e.key.scope() : Scope.PUBLIC, 0);
+    return e.holes() == null ? e : compose(e, e.key.scope().kind() == Scope.Kind.USER ? e.key.scope() : Scope.PUBLIC, 0);
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -702,10 +702,10 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       return;
     }
     try {
-      if (stale.renderer instanceof Renderer r) {
+      if (stale.renderer() instanceof Renderer r) {
         entry(key, r, stale);
       } else {
-        flightAsync(key, ANY_PAGE, (AsyncRenderer) stale.renderer, now != null ? now : stale,
+        flightAsync(key, ANY_PAGE, (AsyncRenderer) stale.renderer(), now != null ? now : stale,
             registry.currentSequence(), clock.nanoTime() + renderTimeoutNanos)
             .get(renderTimeoutNanos, TimeUnit.NANOSECONDS);
       }
@@ -754,7 +754,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (depth >= maxNestingDepth) {
       throw new RenderException("holes: nested more than " + maxNestingDepth + " deep in " + e.key, null);
     }
-    Holes h = e.holes;
+    Holes h = e.holes();
     byte[] base = e.body;
     ByteArrayOutputStream out = new ByteArrayOutputStream(base.length + 256 * h.count());
     MessageDigest md = sha256();
@@ -768,7 +768,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         hk = hk.withScope(viewer);
       }
       Entry he = entry(hk, h.renderers()[i]);
-      Page hp = he.holes == null ? he : compose(he, viewer, depth + 1);
+      Page hp = he.holes() == null ? he : compose(he, viewer, depth + 1);
       out.writeBytes(hp.body());
       md.update(hp.etag().opaque().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
@@ -780,11 +780,11 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (depth >= maxNestingDepth) {
       return null;
     }
-    Holes h = e.holes;
+    Holes h = e.holes();
     for (int i = 0; i < h.count(); i++) {
       CacheKey hk = h.keys()[i];
       Entry he = lookup(hk.scope().isViewer() ? hk.withScope(viewer) : hk);
-      if (he == null || (he.holes != null && composeIfPresent(he, viewer, depth + 1) == null)) {
+      if (he == null || (he.holes() != null && composeIfPresent(he, viewer, depth + 1) == null)) {
         return null;
       }
     }

@@ -81,7 +81,7 @@ final class Rebuilder {
    * already was) queued. False means the caller evicts as usual.
    */
   boolean offer(Entry stale) {
-    if (stopped || stale.renderer == null || !policy.test(stale.key)) {
+    if (stopped || stale.renderer() == null || !policy.test(stale.key)) {
       return false;
     }
     if (clock.currentTimeMillis() - stale.lastAccessMillis() > recentMillis) {
@@ -95,7 +95,7 @@ final class Rebuilder {
       dropped.increment();
       return false;
     }
-    queue.add(new Task(stale, stale.accessSeconds, order.incrementAndGet()));
+    queue.add(new Task(stale, stale.accessSeconds(), order.incrementAndGet()));
     return true;
   }
 

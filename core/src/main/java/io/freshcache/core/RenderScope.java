@@ -76,16 +76,16 @@ final class RenderScope implements RenderContext {
       add(child.deps[i], child.boundOf(i));
     }
     byte[] body = child.body();
-    if (child.holes == null) {
+    if (child.holes() == null) {
       return new Content(body, child.contentType);
     }
     // Re-issue the fragment's holes as holes of this render, so they are filled at serve time.
-    StringBuilder text = new StringBuilder(body.length + 32 * child.holes.count());
+    StringBuilder text = new StringBuilder(body.length + 32 * child.holes().count());
     int last = 0;
-    for (int i = 0; i < child.holes.count(); i++) {
-      int off = child.holes.offsets()[i];
+    for (int i = 0; i < child.holes().count(); i++) {
+      int off = child.holes().offsets()[i];
       text.append(new String(body, last, off - last, StandardCharsets.UTF_8));
-      text.append(hole(child.holes.keys()[i], child.holes.renderers()[i]));
+      text.append(hole(child.holes().keys()[i], child.holes().renderers()[i]));
       last = off;
     }
     text.append(new String(body, last, body.length - last, StandardCharsets.UTF_8));
