@@ -466,8 +466,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Throwable cause = unwrap(err);
     if (cause instanceof PassThrough pt) {
       if (!ex.leader) {
-        // Possibly another user's response: never ours to use. Ask the origin ourselves.
-        pt.discard();
+        // Possibly another user's response: never ours to use (nor to release: the leader owns it).
+        // Ask the origin ourselves.
         forward(ex, fwdOfMiss(ex), "collapsed-pass");
         return;
       }
