@@ -564,6 +564,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     long now = rt.now();
     byte[] date = rt.dates.ascii(now);
     String cacheStatus = enc.cacheStatusPrefix + status;
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
     int connection = !ex.keepAlive ? 1 : ex.request.protocolVersion() == HttpVersion.HTTP_1_0 ? 2 : 0;
     long age = sr.ageSeconds(now);
     ex.cacheStatus = cacheStatus;
@@ -810,6 +813,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ ending an exchange
 
   private void setConnection(Exchange ex, HttpHeaders h) {
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
     if (!ex.keepAlive) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (ex.request.protocolVersion() == HttpVersion.HTTP_1_0) {
