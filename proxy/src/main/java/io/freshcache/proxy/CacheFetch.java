@@ -1,0 +1,244 @@
+package io.freshcache.proxy;
+
+import io.freshcache.core.Content;
+import io.freshcache.core.Page;
+import io.freshcache.core.RenderContext;
+import io.freshcache.core.Scope;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cache's renderer for one entry: reads the origin's answer to a GET, decides whether it may be
+ * stored (RFC 9111 section 3, {@link Storability}) and completes the render stage with the {@link
+ * Content} to store, or exceptionally with a {@link PassThrough} (not to be stored nor shared) or an
+ * {@link OriginFailure}.
+ *
+ * <p>Runs on the event loop of the origin call. The body is aggregated up to {@link
+ * ProxyConfig#maxCacheableBodyBytes()}; beyond it the response becomes a pass-through that the leader
+ * streams on from the live origin call. Cache-Invalidate is applied as soon as the response head
+ * arrives, before anything is relayed.
+ */
+final class CacheFetch implements OriginCall.Listener {
+  private static final Logger LOG = LoggerFactory.getLogger(CacheFetch.class);
+
+  private final ProxyRuntime rt;
+  private final ProxyHandler.Exchange ex;
+  private final RenderContext ctx;
+  private final CompletableFuture<Content> out;
+  private final long requestTime;
+  private final long limit;
+  private HttpResponse head;
+  private long responseTime;
+  private CompositeByteBuf body;
+
+  CacheFetch(ProxyRuntime rt, ProxyHandler.Exchange ex, RenderContext ctx, CompletableFuture<Content> out) {
+    this.rt = rt;
+    this.ex = ex;
+    this.ctx = ctx;
+    this.out = out;
+    this.requestTime = rt.now();
+    this.limit = rt.config.maxCacheableBodyBytes();
+  }
+
+  @Override
+  public void onResponse(OriginCall call, HttpResponse response) {
+    head = response;
+    responseTime = Math.max(rt.now(), requestTime);
+    rt.applyInvalidations(response.headers());
+    if (HttpUtil.getContentLength(response, -1L) > limit) {
+      out.completeExceptionally(new PassThrough(response, Unpooled.EMPTY_BUFFER, call, "too-large", true));
+      return;
+    }
+    body = Unpooled.compositeBuffer(1024);
+    call.read();
+  }
+
+  @Override
+  public void onContent(OriginCall call, HttpContent content) {
+    ByteBuf data = content.content();
+    if (data.isReadable()) {
+      body.addComponent(true, data.retain());
+    }
+    content.release();
+    boolean last = content instanceof LastHttpContent;
+    if (body.readableBytes() > limit) {
+      CompositeByteBuf b = body;
+      body = null;
+      out.completeExceptionally(new PassThrough(head, b, last ? null : call, "too-large", true));
+      return;
+    }
+    if (!last) {
+      call.read();
+      return;
+    }
+    CompositeByteBuf b = body;
+    body = null;
+    try {
+      finish(b);
+    } catch (RuntimeException e) {
+      if (!out.isDone()) {
+        LOG.warn("caching {} failed", ex.resource, e);
+        out.completeExceptionally(new OriginFailure("proxy: " + e, false, e));
+      }
+      if (b.refCnt() > 0) {
+        b.release();
+      }
+    }
+  }
+
+  @Override
+  public void onFailure(OriginCall call, OriginFailure failure) {
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+    out.completeExceptionally(failure);
+  }
+
+  /** Decides on a complete response. Takes ownership of {@code b}. */
+  private void finish(CompositeByteBuf b) {
+    int status = head.status().code();
+    Fields response = Fields.of(head.headers());
+    Page previous = ctx.previous();
+    StoredResponse prev = previous != null && previous.attachment() instanceof StoredResponse s ? s : null;
+    Instant reqAt = Instant.ofEpochMilli(requestTime);
+    Instant resAt = Instant.ofEpochMilli(responseTime);
+
+    if (status == 304) {
+      b.release();
+      if (prev == null || !StoredFields.identifies(prev.fields, response)) {
+        out.completeExceptionally(new OriginFailure("origin: 304 that does not match the stored response", false, null));
+        return;
+      }
+      Fields freshened = StoredFields.freshen(prev.fields, response, resAt).withoutAll(StoredResponse.NOT_STORED);
+      Freshness f = Freshness.of(freshened, reqAt, resAt);
+      String[] tags = TagHeaders.dependencies(response).tags().isEmpty()
+          ? previous.tags().toArray(String[]::new)
+          : tagsOf(response);
+      if (tags == null) {
+        passWhole(previous.body(), freshened, "tags-incomplete", false);
+        return;
+      }
+      declare(tags);
+      ex.revalidated = true;
+      StoredResponse sr = new StoredResponse(prev.status, prev.reasonPhrase, freshened, f, prev.vary,
+          prev.upstreamCacheStatus, true);
+      out.complete(new Content(previous.body(), previous.contentType(), sr));
+      return;
+    }
+    if (status == 500 || status == 502 || status == 503 || status == 504) {
+      out.completeExceptionally(new PassThrough(head, b, null, "origin-error", false));
+      return;
+    }
+    String coding = head.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+    if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+      // We asked for identity; a coded body would need decoding to be served to every client.
+      out.completeExceptionally(new PassThrough(head, b, null, "content-encoding", true));
+      return;
+    }
+    Freshness f = Freshness.of(response, reqAt, resAt);
+    Fields request = Fields.of(ex.request.headers());
+    Storability.Decision d = Storability.decide("GET", status, request, response, f, ex.identity != null);
+    Vary vary = Vary.of(response);
+    if (!d.store()) {
+      boolean hfp = switch (d.reason()) {
+        case REQUEST_NO_STORE, AUTHORIZATION, PRIVATE -> false;
+        default -> true;
+      };
+      if (d.reason() == Storability.Reason.PRIVATE) {
+        rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary.isStar() ? Vary.NONE : vary, true));
+      }
+      out.completeExceptionally(new PassThrough(head, b, null, reason(d.reason()), hfp));
+      return;
+    }
+    boolean userScoped = d.scope() == Storability.Scope.USER;
+    if (!vary.equals(ex.vary) || userScoped && ctx.key().scope().kind() != Scope.Kind.USER) {
+      // The key was computed with what we knew before this response: learn, pass this one through.
+      rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
+      out.completeExceptionally(new PassThrough(head, b, null, !vary.equals(ex.vary) ? "vary-changed" : "private", false));
+      return;
+    }
+    ProxyRuntime.Profile known = rt.profiles.getIfPresent(ex.resource);
+    if (known == null || known.userScoped() != userScoped || !known.vary().equals(vary)) {
+      rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
+    }
+    String[] tags = tagsOf(response);
+    if (tags == null) {
+      out.completeExceptionally(new PassThrough(head, b, null, "tags-incomplete", true));
+      return;
+    }
+    declare(tags);
+    byte[] bytes = ByteBufUtil.getBytes(b);
+    b.release();
+    Fields stored = StoredFields.forStorage(response, d.strip(), resAt).withoutAll(StoredResponse.NOT_STORED);
+    StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
+        stored, f, vary, StoredResponse.upstream(response.all("Cache-Status")), false);
+    String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+    SurrogateProcessor esi = rt.surrogates;
+    if (esi != null && rt.config.esi() && wantsEsi(response)) {
+      esi.process(ctx, ex.resource, response, bytes).whenComplete((processed, err) -> {
+        if (err != null) {
+          out.completeExceptionally(err);
+        } else {
+          out.complete(new Content(processed, type, sr.withHoles()));
+        }
+      });
+      return;
+    }
+    out.complete(new Content(bytes, type, sr));
+  }
+
+  /** The response's dependency tags, malformed ones logged and skipped; null if a limit cut some off. */
+  private String[] tagsOf(Fields response) {
+    TagHeaders.Dependencies deps = TagHeaders.dependencies(response);
+    for (TagHeaders.Rejected r : deps.rejected()) {
+      LOG.warn("{}: skipped tag '{}': {}", ex.resource, r.text(), r.reason());
+    }
+    if (!deps.complete()) {
+      return null;
+    }
+    return deps.tags().stream().map(Object::toString).toArray(String[]::new);
+  }
+
+  private void declare(String[] tags) {
+    for (String t : tags) {
+      try {
+        ctx.dependsOn(t);
+      } catch (IllegalArgumentException e) {
+        LOG.warn("{}: skipped tag '{}': {}", ex.resource, Fields.printable(t), e.getMessage());
+      }
+    }
+  }
+
+  /** A complete response built from stored fields, passed through (a freshened entry that may no longer be stored). */
+  private void passWhole(byte[] bytes, Fields fields, String why, boolean hfp) {
+    io.netty.handler.codec.http.DefaultHttpResponse r = new io.netty.handler.codec.http.DefaultHttpResponse(
+        head.protocolVersion(), io.netty.handler.codec.http.HttpResponseStatus.OK, fields.toNetty());
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    out.completeExceptionally(new PassThrough(r, Unpooled.wrappedBuffer(bytes), null, why, hfp));
+  }
+
+  static boolean wantsEsi(Fields response) {
+    for (String v : response.all("Surrogate-Control")) {
+      if (v.toLowerCase(java.util.Locale.ROOT).contains("content=\"esi/1.0\"")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String reason(Storability.Reason r) {
+    return r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+}

@@ -1,0 +1,286 @@
+package io.freshcache.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request to the origin and its response, on the event loop of its {@link OriginClient}.
+ *
+ * <p>The request head is sent when a connection is ready; body chunks given before that are queued.
+ * The response arrives through the {@link Listener} one message at a time, and the next is read only
+ * when the listener calls {@link #read()}: a listener relaying to a client calls it once the previous
+ * chunk was written, so a slow client slows the origin down instead of filling memory.
+ *
+ * <p>The response timeout runs while the call waits for the origin (after sending, and after each
+ * {@link #read()} until a message arrives), never while it waits for the client. A request without
+ * body that fails on a pooled connection before any response byte is retried once on a new
+ * connection: the origin may have closed the idle connection just as we reused it.
+ */
+final class OriginCall {
+
+  /** Receives the response. Called on the event loop; takes ownership of content messages. */
+  interface Listener {
+    void onResponse(OriginCall call, HttpResponse head);
+
+    void onContent(OriginCall call, HttpContent content);
+
+    void onFailure(OriginCall call, OriginFailure failure);
+  }
+
+  private final OriginClient client;
+  private final HttpRequest head;
+  private final boolean hasBody;
+  private Listener listener;
+  private Channel channel;
+  private boolean reused;
+  private boolean retried;
+  private boolean responseStarted;
+  private boolean requestComplete;
+  private boolean keepAlive;
+  private boolean done;
+  private boolean informational;
+  private ArrayDeque<Object[]> queued;
+  private ScheduledFuture<?> timer;
+
+  private OriginCall(OriginClient client, HttpRequest head, boolean hasBody, Listener listener) {
+    this.client = client;
+    this.head = head;
+    this.hasBody = hasBody;
+    this.listener = listener;
+  }
+
+  /**
+   * Starts a call. Without a body the request is complete at once; with one, the caller sends it
+   * with {@link #send} and ends it with a {@link LastHttpContent}.
+   */
+  static OriginCall start(OriginClient client, HttpRequest head, boolean hasBody, Listener listener) {
+    OriginCall call = new OriginCall(client, head, hasBody, listener);
+    call.connect(false);
+    return call;
+  }
+
+  /** Hands the response to another listener (the leader taking over a response too large to cache). */
+  void listener(Listener l) {
+    this.listener = l;
+  }
+
+  boolean isDone() {
+    return done;
+  }
+
+  private void connect(boolean fresh) {
+    client.acquire(fresh, (ch, wasReused, failure) -> {
+      if (done) {
+        if (ch != null) {
+          client.release(ch);
+        }
+        return;
+      }
+      if (failure != null) {
+        String what = failure instanceof ConnectTimeoutException ? "connect timed out" : "connect failed";
+        fail(new OriginFailure("origin: " + what + ": " + failure.getMessage(), false, failure));
+        return;
+      }
+      channel = ch;
+      reused = wasReused;
+      ch.pipeline().get(OriginClient.OriginHandler.class).call = this;
+      ch.write(head).addListener(writeFailure());
+      if (!hasBody) {
+        requestComplete = true;
+        ch.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeFailure());
+      } else if (queued != null) {
+        Object[] q;
+        while ((q = queued.poll()) != null) {
+          writeContent((HttpContent) q[0], (Runnable) q[1]);
+        }
+      }
+      ch.flush();
+      read();
+    });
+  }
+
+  private ChannelFutureListener writeFailure() {
+    return f -> {
+      if (!f.isSuccess()) {
+        onClosed(f.cause());
+      }
+    };
+  }
+
+  /** Sends a request body chunk (ownership passes); {@code written} runs once it is on the wire. */
+  void send(HttpContent content, Runnable written) {
+    if (done || !hasBody || requestComplete) {
+      ReferenceCountUtil.release(content);
+      return;
+    }
+    if (channel == null) {
+      if (queued == null) {
+        queued = new ArrayDeque<>();
+      }
+      queued.add(new Object[] {content, written});
+      return;
+    }
+    Channel ch = channel;
+    writeContent(content, written);
+    ch.flush();
+  }
+
+  private void writeContent(HttpContent content, Runnable written) {
+    if (content instanceof LastHttpContent) {
+      requestComplete = true;
+    }
+    channel.write(content).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        onClosed(f.cause());
+      } else if (written != null) {
+        written.run();
+      }
+    });
+  }
+
+  /** Asks for the next response message. */
+  void read() {
+    if (done || channel == null) {
+      return;
+    }
+    if (timer == null) {
+      timer = client.loop.schedule(this::timedOut, client.responseTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+    channel.read();
+  }
+
+  private void timedOut() {
+    timer = null;
+    if (!done) {
+      fail(new OriginFailure("origin: no response within " + client.responseTimeoutMillis + " ms", true, null));
+    }
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  /** Stops the call: the connection is closed (it is mid-exchange), queued chunks released. */
+  void abort() {
+    if (done) {
+      return;
+    }
+    done = true;
+    cancelTimer();
+    releaseQueued();
+    if (channel != null) {
+      detach();
+      channel.close();
+    }
+  }
+
+  void onMessage(Object msg) {
+    cancelTimer();
+    if (done) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse r) {
+      if (r.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        fail(new OriginFailure("origin: malformed response: " + r.decoderResult().cause().getMessage(), false, null));
+        return;
+      }
+      int code = r.status().code();
+      if (code >= 100 && code < 200 && code != 101) {
+        // 100 Continue, 103 Early Hints: not the response; the final one follows.
+        informational = !(msg instanceof LastHttpContent);
+        ReferenceCountUtil.release(msg);
+        read();
+        return;
+      }
+      responseStarted = true;
+      keepAlive = HttpUtil.isKeepAlive(r) && HttpUtil.isKeepAlive(head);
+      listener.onResponse(this, r);
+    }
+    if (msg instanceof HttpContent c) {
+      if (informational) {
+        informational = !(c instanceof LastHttpContent);
+        c.release();
+        read();
+        return;
+      }
+      if (c.decoderResult().isFailure()) {
+        c.release();
+        fail(new OriginFailure("origin: malformed body: " + c.decoderResult().cause().getMessage(), false, null));
+        return;
+      }
+      if (c instanceof LastHttpContent) {
+        done = true;
+        Channel ch = channel;
+        detach();
+        if (keepAlive && requestComplete) {
+          client.release(ch);
+        } else {
+          ch.close();
+        }
+      }
+      listener.onContent(this, c);
+    }
+  }
+
+  void onClosed(Throwable cause) {
+    if (done) {
+      return;
+    }
+    if (!responseStarted && reused && !retried && !hasBody) {
+      retried = true; // a pooled connection the origin had already closed
+      cancelTimer();
+      detach();
+      channel.close();
+      channel = null;
+      connect(true);
+      return;
+    }
+    String why = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
+    fail(new OriginFailure("origin: " + (responseStarted ? "response cut short: " : "no response: ") + why, false, cause));
+  }
+
+  private void fail(OriginFailure f) {
+    if (done) {
+      return;
+    }
+    done = true;
+    cancelTimer();
+    releaseQueued();
+    if (channel != null) {
+      detach();
+      channel.close();
+    }
+    listener.onFailure(this, f);
+  }
+
+  private void detach() {
+    OriginClient.OriginHandler h = channel.pipeline().get(OriginClient.OriginHandler.class);
+    if (h != null && h.call == this) {
+      h.call = null;
+    }
+  }
+
+  private void releaseQueued() {
+    if (queued != null) {
+      Object[] q;
+      while ((q = queued.poll()) != null) {
+        ReferenceCountUtil.release(q[0]);
+      }
+    }
+  }
+}

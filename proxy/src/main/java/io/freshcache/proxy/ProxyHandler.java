@@ -1,0 +1,935 @@
+package io.freshcache.proxy;
+
+import io.freshcache.core.CacheKey;
+import io.freshcache.core.Content;
+import io.freshcache.core.Encoding;
+import io.freshcache.core.Page;
+import io.freshcache.core.RenderContext;
+import io.freshcache.core.RenderTimeoutException;
+import io.freshcache.core.Scope;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the requests of one client connection, one at a time (pipelined requests wait in a queue),
+ * as a small state machine in the manner of Varnish's request FSM:
+ *
+ * <pre>
+ * request ─► refuse (BadRequest: 400/413/414/431/505)
+ *         ─► pass (unsafe method, body, Range, hit-for-pass, private to nobody) ─► relay
+ *         ─► lookup (GET/HEAD) ─► hit ─────────────────────────────────────────► write stored
+ *                              ─► miss/stale: getAsync renders once (CacheFetch) ─► write stored
+ *                                   ├ PassThrough: the leader relays it; waiters pass on their own
+ *                                   └ OriginFailure: stale-if-error, else 502/504
+ * </pre>
+ *
+ * <p>All state is touched on the channel's event loop only; completions from other threads (a render
+ * led by another connection) are handed back to it. Reads are explicit (auto-read is off): the next
+ * request is read once the current one is answered, and a request body's next chunk once the previous
+ * one reached the origin. Responses written while reading a batch are flushed once, at the end of the
+ * batch.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+  private static final Logger ACCESS = LoggerFactory.getLogger("freshcache.access");
+  private static final String NAME = CacheStatus.NAME;
+
+  private final ProxyRuntime rt;
+  private ChannelHandlerContext ctx;
+  /** The context of the response encoder: pre-encoded bytes are written from it, so they skip it. */
+  private ChannelHandlerContext raw;
+  private EventLoop loop;
+  private final ArrayDeque<Object> queued = new ArrayDeque<>();
+  private Exchange current;
+  private boolean inRead;
+  private boolean needsFlush;
+  private boolean closed;
+  private boolean draining;
+
+  ProxyHandler(ProxyRuntime rt) {
+    this.rt = rt;
+  }
+
+  /** One request and what the proxy learned while answering it. */
+  static final class Exchange {
+    final HttpRequest request;
+    final HttpMethod method;
+    final long startNanos = System.nanoTime();
+    final boolean background;
+    String resource;
+    boolean keepAlive;
+    boolean requestDone;
+    boolean bodyBlocked;
+    long bodyBytes;
+    String identity;
+    Vary vary = Vary.NONE;
+    CacheKey key;
+    boolean profileKnown;
+    RequestDirectives directives = RequestDirectives.NONE;
+    /** Set by the renderer when this request's render ran: only then may it use a PassThrough. */
+    volatile boolean leader;
+    volatile boolean revalidated;
+    /** The entry the usable test refused (stale): for revalidation and stale-if-error. */
+    volatile Page stale;
+    volatile CacheStatus.Fwd staleFwd;
+    /** The entry accepted under stale-while-revalidate. */
+    volatile Page swr;
+    OriginCall call;
+    boolean responseStarted;
+    boolean clientGone;
+    int status;
+    long bytesOut;
+    String cacheStatus = "-";
+
+    Exchange(HttpRequest request, boolean background) {
+      this.request = request;
+      this.method = request.method();
+      this.background = background;
+    }
+
+    boolean isHead() {
+      return method == HttpMethod.HEAD;
+    }
+  }
+
+  // ------------------------------------------------------------------ channel events
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.raw = ctx.pipeline().context(HttpResponseEncoder.class);
+    this.loop = ctx.channel().eventLoop();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
+    if (closed) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    Exchange ex = current;
+    if (ex != null && !ex.requestDone && msg instanceof HttpContent c && queued.isEmpty()) {
+      onBody(ex, c);
+      return;
+    }
+    if (ex != null || !queued.isEmpty()) {
+      queued.add(msg);
+      return;
+    }
+    dispatch(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
+    if (needsFlush) {
+      needsFlush = false;
+      ctx.flush();
+    }
+    maybeRead();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    Object m;
+    while ((m = queued.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+    Exchange ex = current;
+    if (ex != null) {
+      ex.clientGone = true;
+      if (ex.call != null) {
+        ex.call.abort();
+      }
+      current = null;
+      rt.inFlight.decrementAndGet();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      LOG.debug("client connection: {}", cause.toString());
+    } else {
+      LOG.warn("client connection failed", cause);
+    }
+    ctx.close();
+  }
+
+  /** Closes the connection if it is between requests (graceful shutdown). */
+  void closeIfIdle() {
+    if (current == null && queued.isEmpty()) {
+      ctx.close();
+    }
+  }
+
+  private void maybeRead() {
+    if (closed) {
+      return;
+    }
+    Exchange ex = current;
+    boolean want = ex == null ? queued.isEmpty() : !ex.requestDone && !ex.bodyBlocked && queued.isEmpty();
+    if (want) {
+      ctx.read();
+    }
+  }
+
+  private void dispatch(Object msg) {
+    if (msg instanceof BadRequest bad) {
+      Exchange ex = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "-"), false);
+      ex.requestDone = true;
+      begin(ex);
+      rt.stats.clientErrors.increment();
+      error(ex, bad.status(), bad.message(), true);
+      return;
+    }
+    if (msg instanceof HttpRequest req) {
+      Exchange ex = new Exchange(req, false);
+      begin(ex);
+      if (msg instanceof HttpContent c) { // not from our decoder, but be exact
+        onBody(ex, c);
+      }
+      start(ex);
+      return;
+    }
+    ReferenceCountUtil.release(msg); // content of a request already answered (and closed)
+  }
+
+  private void begin(Exchange ex) {
+    current = ex;
+    rt.inFlight.incrementAndGet();
+    rt.stats.requests.increment();
+    ex.keepAlive = HttpUtil.isKeepAlive(ex.request) && !rt.closing;
+  }
+
+  // ------------------------------------------------------------------ request
+
+  private void start(Exchange ex) {
+    HttpRequest req = ex.request;
+    ex.resource = RequestTarget.resource(req.uri());
+    if (ex.resource == null) {
+      rt.stats.clientErrors.increment();
+      error(ex, 400, "bad request target", true);
+      return;
+    }
+    long length = HttpUtil.getContentLength(req, 0L);
+    if (length > rt.config.maxRequestBodyBytes()) {
+      rt.stats.clientErrors.increment();
+      error(ex, 413, "request body too large", true);
+      return;
+    }
+    boolean hasBody = length > 0 || HttpUtil.isTransferEncodingChunked(req);
+    if (!(ex.method == HttpMethod.GET || ex.method == HttpMethod.HEAD)) {
+      forward(ex, CacheStatus.Fwd.METHOD, null);
+      return;
+    }
+    HttpHeaders h = req.headers();
+    if (hasBody || h.contains(HttpHeaderNames.RANGE) || h.contains(HttpHeaderNames.UPGRADE)) {
+      forward(ex, CacheStatus.Fwd.BYPASS, hasBody ? "request-body" : "range");
+      return;
+    }
+    lookup(ex);
+  }
+
+  private void onBody(Exchange ex, HttpContent c) {
+    if (c instanceof LastHttpContent) {
+      ex.requestDone = true;
+    }
+    if (c.decoderResult().isFailure()) {
+      c.release();
+      if (ex.call != null) {
+        ex.call.abort();
+      }
+      ex.keepAlive = false;
+      if (!ex.responseStarted) {
+        error(ex, 400, "malformed request body", true);
+      } else {
+        ctx.close();
+      }
+      return;
+    }
+    ex.bodyBytes += c.content().readableBytes();
+    if (ex.bodyBytes > rt.config.maxRequestBodyBytes()) {
+      c.release();
+      if (ex.call != null) {
+        ex.call.abort();
+      }
+      ex.requestDone = true; // stop reading it: the connection closes after the answer
+      ex.keepAlive = false;
+      rt.stats.clientErrors.increment();
+      if (!ex.responseStarted) {
+        error(ex, 413, "request body too large", true);
+      } else {
+        ctx.close();
+      }
+      return;
+    }
+    if (ex.call != null && !ex.call.isDone()) {
+      ex.bodyBlocked = true;
+      ex.call.send(c, () -> {
+        ex.bodyBlocked = false;
+        if (current == ex) {
+          maybeRead();
+        }
+      });
+    } else {
+      c.release();
+    }
+  }
+
+  // ------------------------------------------------------------------ lookup
+
+  private void lookup(Exchange ex) {
+    HttpHeaders h = ex.request.headers();
+    if (h.contains(HttpHeaderNames.CACHE_CONTROL) || h.contains(HttpHeaderNames.PRAGMA)) {
+      ex.directives = RequestDirectives.of(h.getAll(HttpHeaderNames.CACHE_CONTROL), h.getAll(HttpHeaderNames.PRAGMA));
+    }
+    if (rt.identity.configured()) {
+      ex.identity = rt.identity.of(h);
+    }
+    ProxyRuntime.Profile profile = rt.profiles.getIfPresent(ex.resource);
+    ex.profileKnown = profile != null;
+    boolean userScoped = profile != null && profile.userScoped();
+    if (userScoped && ex.identity == null) {
+      forward(ex, CacheStatus.Fwd.BYPASS, "private");
+      return;
+    }
+    if (!ex.directives.onlyIfCached() && rt.hitForPass.getIfPresent(ex.resource) != null) {
+      forward(ex, CacheStatus.Fwd.BYPASS, "hit-for-pass");
+      return;
+    }
+    ex.vary = profile == null ? Vary.NONE : profile.vary();
+    String variant = ex.vary.variant(h::getAll);
+    CacheKey key = new CacheKey(ex.resource, variant, Scope.PUBLIC);
+    if (ex.identity != null) {
+      CacheKey mine = key.withScope(Scope.user(ex.identity));
+      // Its own entry first: a per-user entry may exist even when the profile was forgotten.
+      if (userScoped || rt.cache.getIfPresent(mine) != null) {
+        key = mine;
+      }
+    }
+    ex.key = key;
+    if (ex.directives.onlyIfCached()) {
+      Page p = rt.cache.getIfPresent(key);
+      if (p != null && usable(ex, p)) {
+        servePage(ex, p, hitStatus(ex, p));
+      } else {
+        error(ex, 504, "not cached (only-if-cached)", false);
+      }
+      return;
+    }
+    CompletableFuture<Page> f = rt.cache.getAsync(key, p -> usable(ex, p), rc -> render(ex, rc));
+    if (f.isDone()) {
+      Page p = null;
+      Throwable err = null;
+      try {
+        p = f.join();
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        err = e;
+      }
+      onPage(ex, p, err, false);
+      return;
+    }
+    f.whenComplete((p, err) -> {
+      if (loop.inEventLoop()) {
+        onPage(ex, p, err, true);
+      } else {
+        loop.execute(() -> onPage(ex, p, err, true));
+      }
+    });
+  }
+
+  /**
+   * The usable test handed to the cache: whether a stored response may answer this request without
+   * the origin (RFC 9111 section 4.2, with the request's directives). May run on another thread;
+   * it only records what it saw in the exchange.
+   */
+  private boolean usable(Exchange ex, Page p) {
+    if (!(p.attachment() instanceof StoredResponse sr)) {
+      return false;
+    }
+    long now = rt.now();
+    if (ex.directives == RequestDirectives.NONE && sr.servableWithoutDirectives(now)) {
+      return true;
+    }
+    Freshness.Reuse r = sr.freshness.reuse(ex.directives, Instant.ofEpochMilli(now));
+    switch (r.action()) {
+      case SERVE, SERVE_STALE:
+        return true;
+      case SERVE_STALE_WHILE_REVALIDATE:
+        ex.swr = p;
+        return true;
+      default:
+        ex.stale = p;
+        ex.staleFwd = r.fwd();
+        return false;
+    }
+  }
+
+  /** The cache's renderer for this request's key: one origin GET, read by a {@link CacheFetch}. */
+  private CompletionStage<Content> render(Exchange ex, RenderContext rc) {
+    ex.leader = true;
+    CompletableFuture<Content> out = new CompletableFuture<>();
+    Runnable go = () -> {
+      OriginClient client = rt.origin(loop);
+      HttpRequest origin = originRequest(ex, true);
+      Page prev = rc.previous();
+      if (prev != null && prev.attachment() instanceof StoredResponse sr) {
+        String etag = sr.fields.first("ETag");
+        if (etag != null) {
+          origin.headers().set(HttpHeaderNames.IF_NONE_MATCH, etag);
+        }
+        String lm = sr.fields.first("Last-Modified");
+        if (lm != null) {
+          origin.headers().set(HttpHeaderNames.IF_MODIFIED_SINCE, lm);
+        }
+      }
+      rt.stats.originRequests.increment();
+      OriginCall.start(client, origin, false, new CacheFetch(rt, ex, rc, out));
+    };
+    if (loop.inEventLoop()) {
+      go.run();
+    } else {
+      loop.execute(go); // a waiter going round again on the thread that finished the last render
+    }
+    return out;
+  }
+
+  private void onPage(Exchange ex, Page page, Throwable err, boolean waited) {
+    if (ex.clientGone || current != ex) {
+      if (err != null && unwrap(err) instanceof PassThrough pt && ex.leader) {
+        pt.discard();
+      }
+      return;
+    }
+    if (err == null) {
+      CacheStatus status;
+      if (ex.leader) {
+        rt.stats.misses.increment();
+        status = CacheStatus.fwd(fwdOfMiss(ex)).stored(true);
+        if (ex.revalidated) {
+          status = status.fwdStatus(304);
+        }
+      } else if (waited) {
+        rt.stats.coalesced.increment();
+        status = CacheStatus.fwd(fwdOfMiss(ex)).collapsed(true);
+      } else {
+        status = hitStatus(ex, page);
+      }
+      servePage(ex, page, status);
+      return;
+    }
+    Throwable cause = unwrap(err);
+    if (cause instanceof PassThrough pt) {
+      if (!ex.leader) {
+        // Possibly another user's response: never ours to use (nor to release: the leader owns it).
+        // Ask the origin ourselves.
+        forward(ex, fwdOfMiss(ex), "collapsed-pass");
+        return;
+      }
+      if (pt.originError && serveStaleIfError(ex, "stale-if-error")) {
+        pt.discard();
+        return;
+      }
+      if (pt.hitForPass) {
+        rt.hitForPass.put(ex.resource, pt.reason);
+      }
+      rt.stats.passes.increment();
+      CacheStatus status = CacheStatus.fwd(fwdOfMiss(ex)).stored(false).detail(pt.reason);
+      relay(ex, pt, status);
+      return;
+    }
+    if (cause instanceof OriginFailure of) {
+      rt.stats.originErrors.increment();
+      if (serveStaleIfError(ex, "stale-if-error")) {
+        return;
+      }
+      LOG.debug("{} {}: {}", ex.method, ex.resource, of.getMessage());
+      error(ex, of.status(), of.timeout ? "origin timed out" : "origin unreachable", false);
+      return;
+    }
+    if (cause instanceof RenderTimeoutException) {
+      rt.stats.originErrors.increment();
+      error(ex, 504, "origin timed out", false);
+      return;
+    }
+    LOG.warn("{} {} failed", ex.method, ex.resource, cause);
+    error(ex, 502, "proxy error", false);
+  }
+
+  private CacheStatus.Fwd fwdOfMiss(Exchange ex) {
+    if (ex.stale != null) {
+      return ex.staleFwd != null ? ex.staleFwd : CacheStatus.Fwd.STALE;
+    }
+    return ex.profileKnown && !ex.vary.names().isEmpty() ? CacheStatus.Fwd.VARY_MISS : CacheStatus.Fwd.URI_MISS;
+  }
+
+  private CacheStatus hitStatus(Exchange ex, Page page) {
+    rt.stats.hits.increment();
+    StoredResponse sr = (StoredResponse) page.attachment();
+    CacheStatus s = CacheStatus.hit().ttl(sr.ttlSeconds(rt.now()));
+    if (ex.swr == page) {
+      rt.stats.staleServed.increment();
+      refreshInBackground(ex, page);
+      return s.detail("stale-while-revalidate");
+    }
+    return s;
+  }
+
+  /** stale-while-revalidate: one background render, refusing exactly the stale entry just served. */
+  private void refreshInBackground(Exchange ex, Page stalePage) {
+    Exchange bg = new Exchange(ex.request, true);
+    bg.resource = ex.resource;
+    bg.identity = ex.identity;
+    bg.vary = ex.vary;
+    bg.key = ex.key;
+    bg.requestDone = true;
+    rt.cache.getAsync(ex.key, p -> p != stalePage, rc -> render(bg, rc)).whenComplete((p, err) -> {
+      if (err != null) {
+        Throwable cause = unwrap(err);
+        if (cause instanceof PassThrough pt && bg.leader) {
+          pt.discard();
+        } else {
+          LOG.debug("background revalidation of {} failed: {}", ex.resource, cause.toString());
+        }
+      }
+    });
+  }
+
+  /** Serves the refused entry instead of an origin failure, if its directives (or the request's max-stale) allow. */
+  private boolean serveStaleIfError(Exchange ex, String detail) {
+    Page stale = ex.stale;
+    if (stale == null || !(stale.attachment() instanceof StoredResponse sr)) {
+      return false;
+    }
+    if (!sr.freshness.mayServeStaleIfError(ex.directives, Instant.ofEpochMilli(rt.now()))) {
+      return false;
+    }
+    rt.stats.staleServed.increment();
+    servePage(ex, stale, CacheStatus.hit().ttl(sr.ttlSeconds(rt.now())).detail(detail));
+    return true;
+  }
+
+  // ------------------------------------------------------------------ writing a stored response
+
+  private void servePage(Exchange ex, Page page, CacheStatus status) {
+    StoredResponse sr = (StoredResponse) page.attachment();
+    StoredResponse.Encoded enc = sr.encoded(page);
+    HttpHeaders h = ex.request.headers();
+    boolean gzip = enc.gzipHead != null && AcceptEncoding.acceptsGzip(h.get(HttpHeaderNames.ACCEPT_ENCODING));
+    long now = rt.now();
+    byte[] date = rt.dates.ascii(now);
+    String cacheStatus = enc.cacheStatusPrefix + status;
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
+    int connection = !ex.keepAlive ? 1 : ex.request.protocolVersion() == HttpVersion.HTTP_1_0 ? 2 : 0;
+    long age = sr.ageSeconds(now);
+    ex.cacheStatus = cacheStatus;
+    ex.responseStarted = true;
+    if (h.contains(HttpHeaderNames.IF_NONE_MATCH) || h.contains(HttpHeaderNames.IF_MODIFIED_SINCE)) {
+      Fields conditions = Fields.EMPTY;
+      for (String v : h.getAll(HttpHeaderNames.IF_NONE_MATCH)) {
+        conditions = conditions.with("If-None-Match", v);
+      }
+      for (String v : h.getAll(HttpHeaderNames.IF_MODIFIED_SINCE)) {
+        conditions = conditions.with("If-Modified-Since", v);
+      }
+      Fields stored = gzip ? enc.gzipFields : enc.identityFields;
+      if (Conditional.notModified(ex.method.name(), conditions, sr.status, stored, Instant.ofEpochMilli(sr.receivedAtMillis))) {
+        rt.stats.notModified.increment();
+        ByteBuf block = StoredResponse.notModifiedBlock(ctx.alloc(), stored);
+        raw.write(block, raw.voidPromise());
+        ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), date, age, cacheStatus, connection);
+        ex.status = 304;
+        ex.bytesOut = block.readableBytes() + tail.readableBytes();
+        complete(ex, raw.write(tail));
+        return;
+      }
+    }
+    ByteBuf headBlock = (gzip ? enc.gzipHead : enc.identityHead).duplicate();
+    ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), date, age, cacheStatus, connection);
+    ex.status = sr.status;
+    ex.bytesOut = headBlock.readableBytes() + tail.readableBytes();
+    raw.write(headBlock, raw.voidPromise());
+    if (ex.isHead()) {
+      complete(ex, raw.write(tail));
+      return;
+    }
+    raw.write(tail, raw.voidPromise());
+    ByteBuf body = (gzip ? enc.gzipBody : enc.identityBody).duplicate();
+    ex.bytesOut += body.readableBytes();
+    complete(ex, raw.write(body));
+  }
+
+  // ------------------------------------------------------------------ pass: relay to and from the origin
+
+  /** Forwards the client's own request, uncached, and relays the answer. */
+  private void forward(Exchange ex, CacheStatus.Fwd fwd, String detail) {
+    rt.stats.passes.increment();
+    rt.stats.originRequests.increment();
+    CacheStatus status = CacheStatus.fwd(fwd);
+    if (detail != null) {
+      status = status.detail(detail);
+    }
+    HttpRequest req = ex.request;
+    boolean hasBody = HttpUtil.getContentLength(req, 0L) > 0 || HttpUtil.isTransferEncodingChunked(req);
+    HttpRequest origin = originRequest(ex, false);
+    if (hasBody && !origin.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      HttpUtil.setTransferEncodingChunked(origin, true);
+    }
+    ex.call = OriginCall.start(rt.origin(loop), origin, hasBody, new Relay(ex, status, true));
+    // Body chunks that were queued before the call existed go out now, in order.
+    while (!ex.requestDone && !queued.isEmpty() && queued.peek() instanceof HttpContent c) {
+      queued.poll();
+      onBody(ex, c);
+    }
+  }
+
+  /** Relays a response the renderer would not store; only the leader gets here. */
+  private void relay(Exchange ex, PassThrough pt, CacheStatus status) {
+    Relay relay = new Relay(ex, status, false);
+    ex.call = pt.call;
+    if (pt.call != null) {
+      pt.call.listener(relay);
+    }
+    relay.onResponse(pt.call, pt.head);
+    if (!relay.started) {
+      pt.discard();
+      return;
+    }
+    relay.onContent(pt.call, pt.call == null ? new DefaultLastHttpContent(pt.body) : new io.netty.handler.codec.http.DefaultHttpContent(pt.body));
+  }
+
+  /** The request to send to the origin for this exchange. */
+  private HttpRequest originRequest(Exchange ex, boolean forCache) {
+    HttpRequest req = ex.request;
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set(req.headers());
+    ProxyRuntime.stripHopByHop(h);
+    String clientHost = req.headers().get(HttpHeaderNames.HOST);
+    h.remove(HttpHeaderNames.EXPECT);
+    if (forCache) {
+      // A shared fetch: no client conditions or ranges (we want the whole representation), and an
+      // identity body so it can be served in any coding without decoding (core gzips it once).
+      for (CharSequence n : new CharSequence[] {HttpHeaderNames.IF_NONE_MATCH, HttpHeaderNames.IF_MODIFIED_SINCE,
+          HttpHeaderNames.IF_MATCH, HttpHeaderNames.IF_UNMODIFIED_SINCE, HttpHeaderNames.IF_RANGE,
+          HttpHeaderNames.RANGE, HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.PRAGMA, HttpHeaderNames.CONTENT_LENGTH}) {
+        h.remove(n);
+      }
+      h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+    }
+    h.set(HttpHeaderNames.HOST, rt.config.originAuthority());
+    if (clientHost != null) {
+      h.set("X-Forwarded-Host", clientHost);
+    }
+    h.set("X-Forwarded-Proto", "http");
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+      String ip = a.getAddress().getHostAddress();
+      String xff = req.headers().get("X-Forwarded-For");
+      h.set("X-Forwarded-For", xff == null ? ip : xff + ", " + ip);
+    }
+    String via = req.headers().get(HttpHeaderNames.VIA);
+    h.set(HttpHeaderNames.VIA, via == null ? StoredResponse.VIA : via + ", " + StoredResponse.VIA);
+    String uri = req.uri().startsWith("/") ? req.uri() : ex.resource;
+    HttpMethod method = forCache ? HttpMethod.GET : req.method();
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, h);
+  }
+
+  /**
+   * Relays an origin response to the client, chunk by chunk: the next chunk is read from the origin
+   * only after the previous one was written to the client.
+   */
+  private final class Relay implements OriginCall.Listener {
+    private final Exchange ex;
+    private final CacheStatus status;
+    private final boolean applyHeaders;
+    private boolean discardBody;
+    boolean started;
+
+    Relay(Exchange ex, CacheStatus status, boolean applyHeaders) {
+      this.ex = ex;
+      this.status = status;
+      this.applyHeaders = applyHeaders;
+    }
+
+    @Override
+    public void onResponse(OriginCall call, HttpResponse head) {
+      int code = head.status().code();
+      if (applyHeaders) {
+        rt.applyInvalidations(head.headers());
+        rt.invalidateAfterUnsafe(ex.method, code, ex.resource, head.headers(), ex.request.headers().get(HttpHeaderNames.HOST));
+      }
+      if (ex.clientGone || current != ex) {
+        if (call != null) {
+          call.abort();
+        }
+        return;
+      }
+      started = true;
+      HttpHeaders h = new DefaultHttpHeaders();
+      h.set(head.headers());
+      ProxyRuntime.stripHopByHop(h);
+      for (String n : ProxyRuntime.INTERNAL_FIELDS) {
+        h.remove(n);
+      }
+      String via = h.get(HttpHeaderNames.VIA);
+      h.set(HttpHeaderNames.VIA, via == null ? StoredResponse.VIA : via + ", " + StoredResponse.VIA);
+      String cs = StoredResponse.upstream(h.getAll("Cache-Status"));
+      String member = status.fwdStatus(code).toString();
+      ex.cacheStatus = cs.isEmpty() ? member : cs + ", " + member;
+      h.set("Cache-Status", ex.cacheStatus);
+      if (!h.contains(HttpHeaderNames.DATE)) {
+        h.set(HttpHeaderNames.DATE, rt.dates.text(rt.now()));
+      }
+      boolean noBody = ex.isHead() || code == 204 || code == 304 || code < 200;
+      discardBody = ex.isHead();
+      if (!noBody && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        if (ex.request.protocolVersion() == HttpVersion.HTTP_1_1) {
+          h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else {
+          ex.keepAlive = false; // HTTP/1.0: the end of the body is the end of the connection
+        }
+      }
+      setConnection(ex, h);
+      HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), h);
+      ex.status = code;
+      ex.responseStarted = true;
+      ctx.write(r, ctx.voidPromise());
+      if (applyHeaders && call != null && !call.isDone()) {
+        call.read(); // a pass-through's first chunk is already here: the leader writes it next
+      }
+    }
+
+    @Override
+    public void onContent(OriginCall call, HttpContent content) {
+      boolean last = content instanceof LastHttpContent;
+      if (ex.clientGone || current != ex || !started) {
+        content.release();
+        if (!last && call != null) {
+          call.abort();
+        }
+        return;
+      }
+      if (discardBody) {
+        content.release();
+        if (last) {
+          complete(ex, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        } else if (ex.isHead() && call != null) {
+          call.abort(); // a GET fetched for a HEAD: the rest is not needed
+          complete(ex, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        } else if (call != null) {
+          call.read();
+        }
+        return;
+      }
+      ex.bytesOut += content.content().readableBytes();
+      HttpContent out = last && !((LastHttpContent) content).trailingHeaders().isEmpty()
+          ? new DefaultLastHttpContent(content.content()) // trailers dropped (Trailer is hop-by-hop here)
+          : content;
+      ChannelFuture f = ctx.writeAndFlush(out);
+      if (last) {
+        complete(ex, f);
+      } else {
+        f.addListener((ChannelFutureListener) w -> {
+          if (w.isSuccess()) {
+            call.read();
+          } else {
+            call.abort();
+          }
+        });
+      }
+    }
+
+    @Override
+    public void onFailure(OriginCall call, OriginFailure failure) {
+      rt.stats.originErrors.increment();
+      if (ex.clientGone || current != ex) {
+        return;
+      }
+      if (!started) {
+        LOG.debug("{} {}: {}", ex.method, ex.resource, failure.getMessage());
+        if (serveStaleIfError(ex, "stale-if-error")) {
+          return;
+        }
+        error(ex, failure.status(), failure.timeout ? "origin timed out" : "origin unreachable", false);
+        return;
+      }
+      // Mid-body: the client can only learn of it by the connection closing early.
+      LOG.debug("{} {}: {}", ex.method, ex.resource, failure.getMessage());
+      ex.keepAlive = false;
+      current = null;
+      rt.inFlight.decrementAndGet();
+      ctx.flush();
+      ctx.close();
+      access(ex);
+    }
+  }
+
+  // ------------------------------------------------------------------ ending an exchange
+
+  private void setConnection(Exchange ex, HttpHeaders h) {
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
+    if (!ex.keepAlive) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (ex.request.protocolVersion() == HttpVersion.HTTP_1_0) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+  }
+
+  /** A short text answer generated by the proxy. */
+  private void error(Exchange ex, int code, String text, boolean close) {
+    if (close || bodyPending(ex)) {
+      ex.keepAlive = false;
+    }
+    ByteBuf body = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), body);
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    h.set(HttpHeaderNames.DATE, rt.dates.text(rt.now()));
+    h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    ex.cacheStatus = NAME + "; detail=" + code;
+    h.set("Cache-Status", ex.cacheStatus);
+    setConnection(ex, h);
+    ex.status = code;
+    ex.bytesOut = body.readableBytes();
+    ex.responseStarted = true;
+    if (ex.isHead()) {
+      r = r.replace(Unpooled.EMPTY_BUFFER);
+      body.release();
+    }
+    complete(ex, ctx.write(r));
+  }
+
+  /**
+   * The response to {@code ex} has been written (up to {@code last}): log it, then close or go on
+   * with the next request.
+   */
+  private void complete(Exchange ex, ChannelFuture last) {
+    if (current != ex) {
+      return;
+    }
+    current = null;
+    ex.call = null;
+    rt.inFlight.decrementAndGet();
+    rt.stats.bytesOut.add(ex.bytesOut);
+    access(ex);
+    if (!ex.keepAlive || bodyPending(ex) || rt.closing) {
+      closed = true;
+      ctx.flush();
+      last.addListener(ChannelFutureListener.CLOSE);
+      Object m;
+      while ((m = queued.poll()) != null) {
+        ReferenceCountUtil.release(m);
+      }
+      return;
+    }
+    if (inRead) {
+      needsFlush = true;
+    } else {
+      ctx.flush();
+    }
+    if (draining) {
+      return; // the loop below, further up the stack, goes on
+    }
+    // Pipelined requests that arrived meanwhile.
+    draining = true;
+    while (current == null && !queued.isEmpty() && !closed) {
+      dispatch(queued.poll());
+      Exchange next = current;
+      while (next != null && !next.requestDone && !queued.isEmpty() && queued.peek() instanceof HttpContent c
+          && current == next) {
+        queued.poll();
+        onBody(next, c);
+      }
+    }
+    draining = false;
+    if (!inRead) {
+      ctx.flush();
+      maybeRead();
+    }
+  }
+
+  /**
+   * Whether a request body is still to come: answering before it arrived means closing (the rest
+   * cannot be told from the next request). The end of a body-less request ({@code
+   * LastHttpContent.EMPTY}) may still be on its way; it is dropped when it comes.
+   */
+  private static boolean bodyPending(Exchange ex) {
+    return !ex.requestDone
+        && (HttpUtil.getContentLength(ex.request, 0L) > 0 || HttpUtil.isTransferEncodingChunked(ex.request));
+  }
+
+  private void access(Exchange ex) {
+    if (!rt.config.accessLog() || !ACCESS.isInfoEnabled() || ex.background) {
+      return;
+    }
+    long micros = (System.nanoTime() - ex.startNanos) / 1000;
+    ACCESS.info("{} {} {} {} {} \"{}\" {}.{}ms", remote(), ex.method, Fields.printable(ex.request.uri()),
+        ex.status, ex.bytesOut, ex.cacheStatus, micros / 1000, String.format("%03d", micros % 1000));
+  }
+
+  private String remote() {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() : "-";
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException
+        || t instanceof io.freshcache.core.RenderException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static boolean gzipStored(Page p) {
+    return p.storedEncoding() == Encoding.GZIP;
+  }
+}

@@ -1,0 +1,47 @@
+package io.freshcache.proxy;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+
+/**
+ * The pipeline of a client connection:
+ *
+ * <pre>
+ * decoder   StrictRequestDecoder   bytes → request, content (limits: 414, 431; obs-fold, CL+TE: 400)
+ * encoder   HttpResponseEncoder    response objects → bytes (pre-encoded hits are written past it)
+ * validator RequestValidator       refuses what must not reach the origin (400, 414, 431, 505)
+ * proxy     ProxyHandler           answers: cache, pass, relay
+ * </pre>
+ *
+ * A separate decoder and encoder rather than HttpServerCodec: the codec pairs each response with a
+ * request method, which pre-encoded responses written past the encoder would put out of step.
+ */
+final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
+  /** The longest request line (414 beyond it). */
+  static final int MAX_INITIAL_LINE = 8192;
+
+  private final ProxyRuntime rt;
+
+  ProxyInitializer(ProxyRuntime rt) {
+    this.rt = rt;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    HttpDecoderConfig limits = new HttpDecoderConfig()
+        .setMaxInitialLineLength(MAX_INITIAL_LINE)
+        .setMaxHeaderSize(rt.config.maxHeaderBytes())
+        .setMaxChunkSize(64 * 1024)
+        .setAllowDuplicateContentLengths(false);
+    ChannelPipeline p = ch.pipeline();
+    p.addLast("decoder", new StrictRequestDecoder(limits));
+    p.addLast("encoder", new HttpResponseEncoder());
+    p.addLast("validator", new RequestValidator());
+    p.addLast("continue", new ExpectContinue(rt.config.maxRequestBodyBytes()));
+    p.addLast("proxy", new ProxyHandler(rt));
+    rt.clients.add(ch);
+  }
+}

@@ -1,0 +1,163 @@
+package io.freshcache.proxy;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.freshcache.core.Freshcache;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every connection of one proxy shares: configuration, the cache, counters, the per-resource
+ * profiles and hit-for-pass marks, the identity hasher and the origin clients of each event loop.
+ */
+final class ProxyRuntime {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyRuntime.class);
+
+  /** How long an uncacheable resource skips the cache (Varnish's hit-for-pass). */
+  static final Duration HIT_FOR_PASS = Duration.ofSeconds(30);
+
+  /** Fields for this proxy only: never sent to clients. */
+  static final List<String> INTERNAL_FIELDS =
+      List.of("cache-tag", "surrogate-key", "xkey", "cache-invalidate", "surrogate-control");
+
+  /**
+   * What the proxy learned about a resource from its last response: the Vary it selects on (the key
+   * of the next request is computed with it) and whether it is per user ({@code private}).
+   */
+  record Profile(Vary vary, boolean userScoped) {}
+
+  final ProxyConfig config;
+  final Freshcache cache;
+  final ProxyStats stats = new ProxyStats();
+  final Identity identity;
+  final HttpDateCache dates = new HttpDateCache();
+  final Cache<String, Profile> profiles =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
+  final Cache<String, String> hitForPass =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(HIT_FOR_PASS).build();
+  final Class<? extends Channel> originChannelClass;
+  final ChannelGroup clients;
+  /** Requests being answered; graceful shutdown waits for zero. */
+  final AtomicInteger inFlight = new AtomicInteger();
+  /** Set once at shutdown: responses then close their connection. */
+  volatile boolean closing;
+  /** The ESI hook, or null; set by the integrator before traffic. */
+  volatile SurrogateProcessor surrogates;
+  private final ConcurrentHashMap<EventLoop, OriginClient> originClients = new ConcurrentHashMap<>();
+
+  ProxyRuntime(ProxyConfig config, Freshcache cache, Class<? extends Channel> originChannelClass, ChannelGroup clients) {
+    this.config = config;
+    this.cache = cache;
+    this.identity = Identity.of(config);
+    this.originChannelClass = originChannelClass;
+    this.clients = clients;
+  }
+
+  /** Wall-clock milliseconds: Age, Date and freshness. */
+  long now() {
+    return System.currentTimeMillis();
+  }
+
+  /** The origin client of an event loop. */
+  OriginClient origin(EventLoop loop) {
+    return originClients.computeIfAbsent(loop, l -> new OriginClient(l, config, originChannelClass, stats));
+  }
+
+  void closeOriginConnections() {
+    originClients.forEach((loop, c) -> loop.execute(c::closeIdle));
+  }
+
+  /**
+   * Applies an origin response's Cache-Invalidate: exact tags and prefixes. Called before the response
+   * is relayed, so the client that caused the change sees it on its next request. Malformed tags are
+   * logged and skipped.
+   */
+  void applyInvalidations(HttpHeaders response) {
+    List<String> lines = response.getAll(TagHeaders.INVALIDATE_HEADER);
+    if (lines.isEmpty()) {
+      return;
+    }
+    TagHeaders.Invalidations inv = TagHeaders.invalidations(lines);
+    for (TagHeaders.Rejected r : inv.rejected()) {
+      LOG.warn("Cache-Invalidate: skipped '{}': {}", r.text(), r.reason());
+    }
+    if (!inv.exact().isEmpty()) {
+      try {
+        cache.invalidate(inv.exact().toArray(String[]::new));
+      } catch (IllegalArgumentException e) {
+        LOG.warn("Cache-Invalidate: {}", e.getMessage());
+      }
+    }
+    for (String prefix : inv.prefixes()) {
+      try {
+        cache.invalidatePrefix(prefix);
+      } catch (IllegalArgumentException e) {
+        LOG.warn("Cache-Invalidate: prefix {}: {}", prefix, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * RFC 9111 section 4.4: a successful (2xx, 3xx) response to an unsafe method invalidates the target
+   * URI and the same-origin Location and Content-Location. Called before the response is relayed.
+   *
+   * @param host the client's Host (a URI with it is same-origin), or null
+   */
+  void invalidateAfterUnsafe(HttpMethod method, int status, String resource, HttpHeaders response, String host) {
+    if (isSafe(method) || status < 200 || status >= 400) {
+      return;
+    }
+    cache.removeResource(resource);
+    for (CharSequence name : List.of(HttpHeaderNames.LOCATION, HttpHeaderNames.CONTENT_LOCATION)) {
+      String value = response.get(name);
+      String r = value == null ? null : sameOriginResource(value, resource, host);
+      if (r != null && !r.equals(resource)) {
+        cache.removeResource(r);
+      }
+    }
+  }
+
+  /** The resource a same-origin URI reference names, or null (other origin, or unreadable). */
+  String sameOriginResource(String reference, String base, String host) {
+    try {
+      String authority = host != null ? host : config.originAuthority();
+      URI resolved = URI.create("http://" + authority + base).resolve(reference.trim());
+      String a = resolved.getRawAuthority();
+      if (a == null || !(a.equalsIgnoreCase(authority) || a.equalsIgnoreCase(config.originAuthority()))) {
+        return null;
+      }
+      String path = resolved.getRawPath() == null || resolved.getRawPath().isEmpty() ? "/" : resolved.getRawPath();
+      return RequestTarget.resource(resolved.getRawQuery() == null ? path : path + "?" + resolved.getRawQuery());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  static boolean isSafe(HttpMethod m) {
+    return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.TRACE;
+  }
+
+  /** Removes the hop-by-hop fields of a message (RFC 9110 section 7.6.1), see {@link HopByHop}. */
+  static void stripHopByHop(HttpHeaders h) {
+    List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+    for (String option : Fields.listMembers(connection)) {
+      if (Fields.isToken(option)) {
+        h.remove(option);
+      }
+    }
+    for (String name : HopByHop.ALWAYS) {
+      h.remove(name);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.freshcache.proxy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The proxy's counters; updated from every event loop, read by {@link FreshcacheProxy#stats()}. */
+final class ProxyStats {
+  final LongAdder requests = new LongAdder();
+  final LongAdder hits = new LongAdder();
+  final LongAdder misses = new LongAdder();
+  final LongAdder passes = new LongAdder();
+  final LongAdder originErrors = new LongAdder();
+  final LongAdder notModified = new LongAdder();
+  final LongAdder coalesced = new LongAdder();
+  final LongAdder staleServed = new LongAdder();
+  final LongAdder originRequests = new LongAdder();
+  final LongAdder originConnects = new LongAdder();
+  final LongAdder bytesOut = new LongAdder();
+  final LongAdder clientErrors = new LongAdder();
+
+  Map<String, Object> snapshot() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("requests", requests.sum());
+    m.put("hits", hits.sum());
+    m.put("misses", misses.sum());
+    m.put("passes", passes.sum());
+    m.put("coalesced", coalesced.sum());
+    m.put("staleServed", staleServed.sum());
+    m.put("notModified", notModified.sum());
+    m.put("originRequests", originRequests.sum());
+    m.put("originConnects", originConnects.sum());
+    m.put("originErrors", originErrors.sum());
+    m.put("clientErrors", clientErrors.sum());
+    m.put("bytesOut", bytesOut.sum());
+    return m;
+  }
+}

@@ -1,0 +1,45 @@
+package io.freshcache.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+class CachedGetTest extends ProxyTestSupport {
+
+  @Test
+  void missThenHit() {
+    origin.on("/a", TestOrigin.Reply.ok("hello").header("Cache-Control", "max-age=60").header("Cache-Tag", "page:A"));
+    start();
+    HttpResponse<String> first = get("/a");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.body()).isEqualTo("hello");
+    assertThat(header(first, "Cache-Status")).isEqualTo("Freshcache; fwd=uri-miss; stored");
+    assertThat(header(first, "Cache-Tag")).isNull();
+    assertThat(header(first, "Via")).isEqualTo("1.1 freshcache");
+    assertThat(header(first, "ETag")).startsWith("\"");
+
+    HttpResponse<String> second = get("/a");
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(second.body()).isEqualTo("hello");
+    assertThat(header(second, "Cache-Status")).startsWith("Freshcache; hit; ttl=");
+    assertThat(header(second, "Age")).isEqualTo("0");
+    assertThat(header(second, "Content-Type")).isEqualTo("text/plain; charset=utf-8");
+    assertThat(header(second, "ETag")).isEqualTo(header(first, "ETag"));
+    assertThat(origin.count("/a")).isEqualTo(1);
+    assertThat(proxy.stats()).containsEntry("hits", 1L).containsEntry("misses", 1L);
+  }
+
+  @Test
+  void forwardsHostAndForwardedFields() {
+    origin.on("/h", TestOrigin.Reply.ok("x").header("Cache-Control", "max-age=60"));
+    start();
+    get("/h");
+    TestOrigin.Received r = origin.last("/h");
+    assertThat(r.header("Host")).isEqualTo(origin.uri().getAuthority());
+    assertThat(r.header("X-Forwarded-Host")).isEqualTo("127.0.0.1:" + proxy.address().getPort());
+    assertThat(r.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+    assertThat(r.header("Via")).isEqualTo("1.1 freshcache");
+    assertThat(r.header("Accept-Encoding")).isEqualTo("identity");
+  }
+}
