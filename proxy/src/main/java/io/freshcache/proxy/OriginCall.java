@@ -119,7 +119,7 @@ final class OriginCall {
 
   /** Sends a request body chunk (ownership passes); {@code written} runs once it is on the wire. */
   void send(HttpContent content, Runnable written) {
-    if (done) {
+    if (done || !hasBody || requestComplete) {
       ReferenceCountUtil.release(content);
       return;
     }
@@ -130,8 +130,9 @@ final class OriginCall {
       queued.add(new Object[] {content, written});
       return;
     }
+    Channel ch = channel;
     writeContent(content, written);
-    channel.flush();
+    ch.flush();
   }
 
   private void writeContent(HttpContent content, Runnable written) {

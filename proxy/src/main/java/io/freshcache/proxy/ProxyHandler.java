@@ -466,8 +466,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Throwable cause = unwrap(err);
     if (cause instanceof PassThrough pt) {
       if (!ex.leader) {
-        // Possibly another user's response: never ours to use. Ask the origin ourselves.
-        pt.discard();
+        // Possibly another user's response: never ours to use (nor to release: the leader owns it).
+        // Ask the origin ourselves.
         forward(ex, fwdOfMiss(ex), "collapsed-pass");
         return;
       }
@@ -564,6 +564,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     long now = rt.now();
     byte[] date = rt.dates.ascii(now);
     String cacheStatus = enc.cacheStatusPrefix + status;
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
     int connection = !ex.keepAlive ? 1 : ex.request.protocolVersion() == HttpVersion.HTTP_1_0 ? 2 : 0;
     long age = sr.ageSeconds(now);
     ex.cacheStatus = cacheStatus;
@@ -810,6 +813,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ ending an exchange
 
   private void setConnection(Exchange ex, HttpHeaders h) {
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
     if (!ex.keepAlive) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (ex.request.protocolVersion() == HttpVersion.HTTP_1_0) {

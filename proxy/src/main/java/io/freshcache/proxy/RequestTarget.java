@@ -46,10 +46,11 @@ final class RequestTarget {
         return null; // the decoder lets some through; a resource must be plain visible ASCII
       }
     }
-    String p = removeDotSegments(percent(path));
-    if (p == null) {
+    String decoded = percent(path);
+    if (decoded == null) {
       return null;
     }
+    String p = removeDotSegments(decoded);
     String resource = p + query;
     return resource.length() > io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH ? null : resource;
   }

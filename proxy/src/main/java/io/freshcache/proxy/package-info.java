@@ -1,10 +1,16 @@
 /**
- * Freshcache's caching reverse proxy (issue 3, in progress): HTTP/1.1 on Netty in front of any
- * origin, with dependency tags taken from response headers ({@code Cache-Tag}, {@code
- * Surrogate-Key}, {@code xkey}).
+ * Freshcache's caching reverse proxy: HTTP/1.1 on Netty in front of any origin, with dependency
+ * tags taken from response headers ({@code Cache-Tag}, {@code Surrogate-Key}, {@code xkey}). The
+ * contract is docs/http.md.
  *
- * <p>So far this package holds the HTTP caching semantics as pure functions over immutable values
- * ({@link io.freshcache.proxy.Fields} is a header section), which the Netty server will call:
+ * <p>Start reading at {@link io.freshcache.proxy.FreshcacheProxy} (the only public type), then
+ * {@code ProxyInitializer} (the pipeline) and {@code ProxyHandler} (the request state machine);
+ * {@code CacheFetch} is the cache's renderer (origin response to stored entry), {@code OriginCall}
+ * and {@code OriginClient} the origin side, {@code StoredResponse} the entry's attachment and its
+ * pre-encoded hit path.
+ *
+ * <p>The HTTP caching semantics are pure functions over immutable values ({@link
+ * io.freshcache.proxy.Fields} is a header section):
  *
  * <ul>
  *   <li>{@link io.freshcache.proxy.CacheDirectives}, {@link io.freshcache.proxy.ResponseDirectives},

@@ -1,0 +1,191 @@
+package io.freshcache.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Freshness, Age, HEAD, conditional requests, revalidation, stale-while-revalidate, stale-if-error. */
+class FreshnessAndValidationTest extends ProxyTestSupport {
+
+  @Test
+  void headIsServedFromTheStoredGet() {
+    origin.on("/h", TestOrigin.Reply.ok("body!").header("Cache-Control", "max-age=60"));
+    start();
+    HttpResponse<String> head = send(HttpRequest.newBuilder(url("/h")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(header(head, "Content-Length")).isEqualTo("5");
+    assertThat(get("/h").body()).isEqualTo("body!");
+    HttpResponse<String> head2 = send(HttpRequest.newBuilder(url("/h")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    assertThat(header(head2, "Cache-Status")).contains("hit");
+    assertThat(header(head2, "Content-Length")).isEqualTo("5");
+    assertThat(origin.requests("/h")).allMatch(r -> r.method().equals("GET"));
+    assertThat(origin.count("/h")).isEqualTo(1);
+  }
+
+  @Test
+  void conditionalRequestAnswered304FromCache() {
+    origin.on("/c", TestOrigin.Reply.ok("cond").header("Cache-Control", "max-age=60").header("ETag", "\"v1\""));
+    start();
+    HttpResponse<String> first = get("/c");
+    assertThat(header(first, "ETag")).isEqualTo("\"v1\"");
+    HttpResponse<String> nm = get("/c", "If-None-Match", "\"v1\"");
+    assertThat(nm.statusCode()).isEqualTo(304);
+    assertThat(nm.body()).isEmpty();
+    assertThat(header(nm, "ETag")).isEqualTo("\"v1\"");
+    assertThat(header(nm, "Cache-Status")).contains("hit");
+    assertThat(get("/c", "If-None-Match", "\"other\"").statusCode()).isEqualTo(200);
+    assertThat(origin.count("/c")).isEqualTo(1);
+  }
+
+  @Test
+  void coreEtagWhenOriginHasNone() {
+    origin.on("/n", TestOrigin.Reply.ok("no etag").header("Cache-Control", "max-age=60"));
+    start();
+    String etag = header(get("/n"), "ETag");
+    assertThat(etag).isNotNull();
+    assertThat(get("/n", "If-None-Match", etag).statusCode()).isEqualTo(304);
+    // An identical re-render keeps it.
+    proxy.invalidateUrl("/n");
+    assertThat(header(get("/n"), "ETag")).isEqualTo(etag);
+  }
+
+  @Test
+  void revalidationWithOrigin304UpdatesHeadersAndKeepsBody() throws Exception {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/r", r -> {
+      if ("\"e1\"".equals(r.header("If-None-Match"))) {
+        return TestOrigin.Reply.status(304).header("ETag", "\"e1\"").header("Cache-Control", "max-age=60")
+            .header("X-Version", "2");
+      }
+      n.incrementAndGet();
+      return TestOrigin.Reply.ok("original").header("ETag", "\"e1\"").header("Cache-Control", "max-age=1")
+          .header("X-Version", "1");
+    });
+    start();
+    assertThat(header(get("/r"), "X-Version")).isEqualTo("1");
+    Thread.sleep(2100);
+    HttpResponse<String> r = get("/r");
+    assertThat(r.body()).isEqualTo("original");
+    assertThat(header(r, "X-Version")).isEqualTo("2");
+    assertThat(header(r, "Cache-Status")).contains("fwd=stale").contains("fwd-status=304");
+    HttpResponse<String> hit = get("/r");
+    assertThat(header(hit, "Cache-Status")).contains("hit");
+    assertThat(header(hit, "X-Version")).isEqualTo("2");
+    assertThat(n.get()).isEqualTo(1);
+    assertThat(origin.count("/r")).isEqualTo(2);
+  }
+
+  @Test
+  void ageCountsTheOriginsAgeAndTimeInCache() throws Exception {
+    origin.on("/age", TestOrigin.Reply.ok("aged").header("Cache-Control", "max-age=100").header("Age", "10"));
+    start();
+    HttpResponse<String> first = get("/age");
+    assertThat(header(first, "Age")).isEqualTo("10");
+    Thread.sleep(1100);
+    HttpResponse<String> later = get("/age");
+    assertThat(Integer.parseInt(header(later, "Age"))).isBetween(11, 12);
+    assertThat(header(later, "Cache-Status")).matches("Freshcache; hit; ttl=(88|89)");
+  }
+
+  @Test
+  void requestNoCacheGoesToTheOrigin() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/nc", r -> TestOrigin.Reply.ok("v" + n.incrementAndGet()).header("Cache-Control", "max-age=60"));
+    start();
+    get("/nc");
+    HttpResponse<String> r = get("/nc", "Cache-Control", "no-cache");
+    assertThat(r.body()).isEqualTo("v2");
+    assertThat(header(r, "Cache-Status")).contains("fwd=request");
+    assertThat(get("/nc").body()).isEqualTo("v2");
+  }
+
+  @Test
+  void onlyIfCachedIs504OnAMiss() {
+    origin.on("/oic", TestOrigin.Reply.ok("x").header("Cache-Control", "max-age=60"));
+    start();
+    assertThat(get("/oic", "Cache-Control", "only-if-cached").statusCode()).isEqualTo(504);
+    get("/oic");
+    assertThat(get("/oic", "Cache-Control", "only-if-cached").statusCode()).isEqualTo(200);
+    assertThat(origin.count("/oic")).isEqualTo(1);
+  }
+
+  @Test
+  void staleWhileRevalidateServesStaleAndRefreshes() throws Exception {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/swr", r -> TestOrigin.Reply.ok("v" + n.incrementAndGet())
+        .header("Cache-Control", "max-age=1, stale-while-revalidate=60"));
+    start();
+    assertThat(get("/swr").body()).isEqualTo("v1");
+    Thread.sleep(2100);
+    HttpResponse<String> stale = get("/swr");
+    assertThat(stale.body()).isEqualTo("v1");
+    assertThat(header(stale, "Cache-Status")).contains("hit").contains("stale-while-revalidate");
+    await(() -> n.get() == 2, "the background refresh");
+    await(() -> get("/swr").body().equals("v2"), "the refreshed entry");
+  }
+
+  @Test
+  void staleIfErrorWhenOriginFails() throws Exception {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/sie", r -> n.incrementAndGet() == 1
+        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1, stale-if-error=60")
+        : TestOrigin.Reply.status(503).body("down"));
+    start();
+    assertThat(get("/sie").body()).isEqualTo("good");
+    Thread.sleep(2100);
+    HttpResponse<String> r = get("/sie");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("good");
+    assertThat(header(r, "Cache-Status")).contains("stale-if-error");
+  }
+
+  @Test
+  void withoutStaleIfErrorTheErrorIsRelayed() throws Exception {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/err", r -> n.incrementAndGet() == 1
+        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1")
+        : TestOrigin.Reply.status(503).body("down"));
+    start();
+    get("/err");
+    Thread.sleep(2100);
+    HttpResponse<String> r = get("/err");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("down");
+  }
+
+  @Test
+  void noStoreAndNoFreshnessAreNotCached() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/ns", r -> TestOrigin.Reply.ok("v" + n.incrementAndGet()).header("Cache-Control", "no-store"));
+    origin.on("/nf", r -> TestOrigin.Reply.ok("v" + n.incrementAndGet()));
+    start();
+    HttpResponse<String> r = get("/ns");
+    assertThat(header(r, "Cache-Status")).contains("stored=?0").contains("detail=no-store");
+    get("/ns");
+    assertThat(origin.count("/ns")).isEqualTo(2);
+    get("/nf");
+    get("/nf");
+    assertThat(origin.count("/nf")).isEqualTo(2);
+  }
+
+  @Test
+  void varyKeepsVariantsApart() {
+    origin.on("/v", r -> TestOrigin.Reply.ok("lang=" + r.header("Accept-Language"))
+        .header("Cache-Control", "max-age=60").header("Vary", "Accept-Language"));
+    start();
+    assertThat(get("/v", "Accept-Language", "de").body()).isEqualTo("lang=de");
+    assertThat(get("/v", "Accept-Language", "de").body()).isEqualTo("lang=de");
+    assertThat(get("/v", "Accept-Language", "fr").body()).isEqualTo("lang=fr");
+    HttpResponse<String> de = get("/v", "Accept-Language", "de");
+    assertThat(de.body()).isEqualTo("lang=de");
+    assertThat(header(de, "Cache-Status")).contains("hit");
+    HttpResponse<String> fr = get("/v", "Accept-Language", "fr");
+    assertThat(fr.body()).isEqualTo("lang=fr");
+    assertThat(header(fr, "Cache-Status")).contains("hit");
+    assertThat(header(fr, "Vary")).isEqualTo("accept-language");
+  }
+}

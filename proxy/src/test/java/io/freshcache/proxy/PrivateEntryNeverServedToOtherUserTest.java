@@ -1,0 +1,66 @@
+package io.freshcache.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Guarantee 4: an entry stored for user A is never served to user B nor to an anonymous request. */
+class PrivateEntryNeverServedToOtherUserTest extends ProxyTestSupport {
+
+  @Test
+  void privatePageIsPerUser() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/me", r -> {
+      String cookie = r.header("Cookie");
+      String who = cookie == null ? "anonymous" : cookie.replace("session=", "");
+      return TestOrigin.Reply.ok("hello " + who + " #" + n.incrementAndGet())
+          .header("Cache-Control", "private, max-age=60");
+    });
+    start(b -> b.userCookie("session"));
+
+    // First request teaches the proxy the resource is private; the next ones are cached per user.
+    assertThat(get("/me", "Cookie", "session=alice").body()).startsWith("hello alice");
+    HttpResponse<String> a1 = get("/me", "Cookie", "session=alice");
+    HttpResponse<String> a2 = get("/me", "Cookie", "session=alice");
+    assertThat(a2.body()).isEqualTo(a1.body()).startsWith("hello alice");
+    assertThat(header(a2, "Cache-Status")).contains("hit");
+
+    HttpResponse<String> b = get("/me", "Cookie", "session=bob");
+    assertThat(b.body()).startsWith("hello bob");
+    assertThat(header(b, "Cache-Status")).doesNotContain("hit");
+
+    HttpResponse<String> anon = get("/me");
+    assertThat(anon.body()).startsWith("hello anonymous");
+    assertThat(header(anon, "Cache-Status")).doesNotContain("hit");
+    HttpResponse<String> anon2 = get("/me");
+    assertThat(anon2.body()).startsWith("hello anonymous").isNotEqualTo(anon.body());
+
+    // Bob's own entry is his, and alice still gets hers.
+    assertThat(get("/me", "Cookie", "session=bob").body()).isEqualTo(b.body());
+    assertThat(get("/me", "Cookie", "session=alice").body()).isEqualTo(a1.body());
+  }
+
+  @Test
+  void privateWithoutIdentitySourceIsNeverCached() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/p", r -> TestOrigin.Reply.ok("v" + n.incrementAndGet()).header("Cache-Control", "private, max-age=60"));
+    start();
+    assertThat(get("/p", "Cookie", "session=alice").body()).isEqualTo("v1");
+    HttpResponse<String> second = get("/p", "Cookie", "session=bob");
+    assertThat(second.body()).isEqualTo("v2");
+    assertThat(header(second, "Cache-Status")).contains("fwd=");
+  }
+
+  @Test
+  void userHeaderIdentifiesToo() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/h", r -> TestOrigin.Reply.ok(r.header("X-User") + n.incrementAndGet()).header("Cache-Control", "private, max-age=60"));
+    start(b -> b.userHeader("X-User"));
+    get("/h", "X-User", "u1");
+    String u1 = get("/h", "X-User", "u1").body();
+    assertThat(get("/h", "X-User", "u1").body()).isEqualTo(u1);
+    assertThat(get("/h", "X-User", "u2").body()).startsWith("u2");
+  }
+}

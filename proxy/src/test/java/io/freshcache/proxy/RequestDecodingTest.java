@@ -1,0 +1,76 @@
+package io.freshcache.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What reaches the proxy handler for each request shape: Netty 4.2's decoder plus our refusals
+ * (StrictRequestDecoder, RequestValidator), checked with EmbeddedChannel. Records which rules Netty
+ * already enforces, so an upgrade that changes them shows up here.
+ */
+class RequestDecodingTest {
+
+  private static Object decode(String request) {
+    EmbeddedChannel ch = new EmbeddedChannel(
+        new StrictRequestDecoder(new HttpDecoderConfig().setMaxHeaderSize(1024).setMaxInitialLineLength(256)),
+        new RequestValidator());
+    ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
+    Object first = ch.readInbound();
+    Object m;
+    while ((m = ch.readInbound()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+    ch.finishAndReleaseAll();
+    return first;
+  }
+
+  private static int status(String request) {
+    Object o = decode(request);
+    if (o instanceof BadRequest b) {
+      return b.status();
+    }
+    ReferenceCountUtil.release(o);
+    return o instanceof HttpRequest ? 0 : -1;
+  }
+
+  @Test
+  void goodRequestPasses() {
+    assertThat(status("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).isZero();
+    assertThat(status("GET / HTTP/1.0\r\n\r\n")).isZero();
+    assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")).isZero();
+  }
+
+  @Test
+  void limits() {
+    assertThat(status("GET /" + "a".repeat(300) + " HTTP/1.1\r\nHost: a\r\n\r\n")).isEqualTo(414);
+    assertThat(status("GET / HTTP/1.1\r\nHost: a\r\nX: " + "b".repeat(2000) + "\r\n\r\n")).isEqualTo(431);
+  }
+
+  @Test
+  void smuggling() {
+    // Netty would drop Content-Length and go on; StrictRequestDecoder refuses.
+    assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")).isEqualTo(400);
+    // Netty refuses several Content-Length values itself.
+    assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")).isEqualTo(400);
+    // A final coding other than chunked: RequestValidator.
+    assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n")).isEqualTo(400);
+    // obs-fold: Netty unfolds; StrictRequestDecoder refuses.
+    assertThat(status("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n")).isEqualTo(400);
+    assertThat(status("GET / HTTP/1.1\r\n Host: a\r\n\r\n")).isEqualTo(400);
+    // Netty refuses white space before the colon.
+    assertThat(status("GET / HTTP/1.1\r\nHost : a\r\n\r\n")).isEqualTo(400);
+  }
+
+  @Test
+  void versions() {
+    assertThat(status("GET / HTTP/1.1\r\n\r\n")).isEqualTo(400);
+    assertThat(status("GET / HTTP/2.0\r\nHost: a\r\n\r\n")).isIn(400, 505);
+  }
+}
