@@ -6,6 +6,8 @@ import io.freshcache.core.Freshcache;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -50,6 +52,8 @@ public final class FreshcacheProxy implements AutoCloseable {
 
   private final ProxyRuntime rt;
   private final EventLoopGroup group;
+  /** The admin listener, or null when none is configured. */
+  private final AdminServer admin;
   private final Channel server;
   private final boolean ownsCache;
   private final InetSocketAddress address;
@@ -57,9 +61,10 @@ public final class FreshcacheProxy implements AutoCloseable {
   private final Object closeLock = new Object();
   private boolean closed;
 
-  private FreshcacheProxy(ProxyRuntime rt, EventLoopGroup group, Channel server, boolean ownsCache) {
+  private FreshcacheProxy(ProxyRuntime rt, EventLoopGroup group, Channel server, boolean ownsCache, AdminServer admin) {
     this.rt = rt;
     this.group = group;
+    this.admin = admin;
     this.server = server;
     this.ownsCache = ownsCache;
     this.address = (InetSocketAddress) server.localAddress();
@@ -86,15 +91,27 @@ public final class FreshcacheProxy implements AutoCloseable {
   public static FreshcacheProxy start(ProxyConfig config, Freshcache cache, MeterRegistry registry) {
     requireNonNull(config, "config");
     boolean owns = cache == null;
+    // The admin listener serves /metrics from a Prometheus registry: the caller's if it is one.
+    PrometheusMeterRegistry prometheus = null;
+    if (config.admin() != null) {
+      prometheus = registry instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+    // Live push needs the cache's events, so it is fed only by a cache the proxy builds itself.
+    LiveEvents live = LiveEvents.builder().normalizer(FreshcacheProxy::liveId).build();
     if (owns) {
       // Our own render timeout must outlast the origin timeouts: the origin call ends first and
       // reports why (502 or 504).
       Duration renderTimeout = config.originConnectTimeout().plus(config.originResponseTimeout()).plusSeconds(5);
-      var b = Freshcache.builder().maximumBytes(config.maximumBytes()).renderTimeout(renderTimeout);
+      var b = Freshcache.builder().maximumBytes(config.maximumBytes()).renderTimeout(renderTimeout).listener(live);
       if (registry != null) {
         b.meterRegistry(registry);
       }
       cache = b.build();
+      if (prometheus != null && prometheus != registry) {
+        cache.bindTo(prometheus);
+      }
+    } else if (prometheus != null && prometheus != registry) {
+      cache.bindTo(prometheus);
     }
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -103,7 +120,7 @@ public final class FreshcacheProxy implements AutoCloseable {
     int threads = config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, io);
     ChannelGroup clients = new DefaultChannelGroup("freshcache-clients", GlobalEventExecutor.INSTANCE);
-    ProxyRuntime rt = new ProxyRuntime(config, cache, clientClass, clients);
+    ProxyRuntime rt = new ProxyRuntime(config, cache, live, clientClass, clients);
     Channel server;
     try {
       server = new ServerBootstrap()
@@ -124,13 +141,57 @@ public final class FreshcacheProxy implements AutoCloseable {
       throw new IllegalStateException("listen: cannot bind " + config.listen().getHostString() + ":"
           + config.listen().getPort() + ": " + e.getMessage() + " (expected: a free local address and port)", e);
     }
-    FreshcacheProxy proxy = new FreshcacheProxy(rt, group, server, owns);
+    AdminServer admin = null;
+    if (prometheus != null) {
+      try {
+        admin = new AdminServer(config, cache, prometheus, new Actions(rt));
+        admin.start();
+      } catch (RuntimeException e) {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        if (owns) {
+          cache.close();
+        }
+        throw e;
+      }
+    }
+    FreshcacheProxy proxy = new FreshcacheProxy(rt, group, server, owns, admin);
     if (registry != null) {
       proxy.bindTo(registry);
+    }
+    if (prometheus != null && prometheus != registry) {
+      proxy.bindTo(prometheus);
     }
     LOG.info("proxy listening on {} for origin {} ({}, {} threads)", proxy.address, config.origin(),
         epoll ? "epoll" : "nio", threads);
     return proxy;
+  }
+
+  /** A live-push subscription id (a page's path and query) as the resource its cache key uses. */
+  private static String liveId(String pathAndQuery) {
+    String resource = RequestTarget.resource(pathAndQuery);
+    return resource != null ? resource : pathAndQuery;
+  }
+
+  /** The data path's side of the admin API. */
+  private record Actions(ProxyRuntime rt) implements AdminActions {
+    @Override
+    public int invalidateUrl(String url) {
+      String resource = RequestTarget.resource(url);
+      return resource == null ? 0 : rt.cache.removeResource(resource);
+    }
+
+    @Override
+    public Map<String, Object> proxyStats() {
+      Map<String, Object> m = new LinkedHashMap<>(rt.stats.snapshot());
+      m.put("inFlight", rt.inFlight.get());
+      return m;
+    }
+  }
+
+  /** The admin listener's bound address, or null when none is configured. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.localAddress();
   }
 
   /** The bound address (with the actual port when the configuration asked for port 0). */
@@ -218,6 +279,9 @@ public final class FreshcacheProxy implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     rt.closing = true;
+    if (admin != null) {
+      admin.close();
+    }
     server.close().syncUninterruptibly();
     for (Channel ch : rt.clients) {
       ProxyHandler h = ch.pipeline().get(ProxyHandler.class);

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
  * decoder   StrictRequestDecoder   bytes → request, content (limits: 414, 431; obs-fold, CL+TE: 400)
  * encoder   HttpResponseEncoder    response objects → bytes (pre-encoded hits are written past it)
  * validator RequestValidator       refuses what must not reach the origin (400, 414, 431, 505)
+ * live      LiveHandler            /_freshcache/events (Server-Sent Events) and /_freshcache/live.js
  * proxy     ProxyHandler           answers: cache, pass, relay
  * </pre>
  *
@@ -41,6 +42,7 @@ final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("encoder", new HttpResponseEncoder());
     p.addLast("validator", new RequestValidator());
     p.addLast("continue", new ExpectContinue(rt.config.maxRequestBodyBytes()));
+    p.addLast("live", new LiveHandler(rt.live, LiveConfig.defaults(), rt::audience));
     p.addLast("proxy", new ProxyHandler(rt));
     rt.clients.add(ch);
   }

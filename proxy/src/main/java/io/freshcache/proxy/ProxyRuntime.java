@@ -52,16 +52,29 @@ final class ProxyRuntime {
   final AtomicInteger inFlight = new AtomicInteger();
   /** Set once at shutdown: responses then close their connection. */
   volatile boolean closing;
+  /** Server-Sent Events to browsers showing entries that change; fed by the cache's events. */
+  final LiveEvents live;
   /** The ESI hook, or null; set by the integrator before traffic. */
   volatile SurrogateProcessor surrogates;
   private final ConcurrentHashMap<EventLoop, OriginClient> originClients = new ConcurrentHashMap<>();
 
-  ProxyRuntime(ProxyConfig config, Freshcache cache, Class<? extends Channel> originChannelClass, ChannelGroup clients) {
+  ProxyRuntime(ProxyConfig config, Freshcache cache, LiveEvents live, Class<? extends Channel> originChannelClass,
+      ChannelGroup clients) {
     this.config = config;
     this.cache = cache;
+    this.live = live;
     this.identity = Identity.of(config);
     this.originChannelClass = originChannelClass;
     this.clients = clients;
+  }
+
+  /**
+   * Who a live-push subscriber is, for {@link LiveHandler}: the same hashed identity the cache keys
+   * per-user entries with, so a user's events reach only that user.
+   */
+  java.util.Set<io.freshcache.core.Scope> audience(io.netty.handler.codec.http.HttpRequest request) {
+    String id = identity.configured() ? identity.of(request.headers()) : null;
+    return id == null ? java.util.Set.of() : java.util.Set.of(io.freshcache.core.Scope.user(id));
   }
 
   /** Wall-clock milliseconds: Age, Date and freshness. */
