@@ -52,8 +52,8 @@ public final class SourceSettings {
 
   /**
    * Starts reading {@code settings} for a source of {@code type}: checks the name, that {@code
-   * type}, if given, is this one, the gap policy, and that every key is one of {@code keys} or
-   * {@link #COMMON_KEYS}.
+   * type}, if given, is this one, and that every key is one of {@code keys} or {@link
+   * #COMMON_KEYS}. ({@code gapPolicy} is the feed's, not the source's: {@link Rules} checks it.)
    *
    * @throws IllegalArgumentException if {@code settings} is not a map
    */
@@ -75,14 +75,6 @@ public final class SourceSettings {
     JsonNode t = settings.path("type");
     if (!t.isMissingNode() && !type.equals(t.asText())) {
       s.problem("type", "'" + t.asText() + "' (expected: " + type + " for this source)");
-    }
-    JsonNode g = settings.path("gapPolicy");
-    if (!g.isMissingNode()) {
-      try {
-        GapPolicy.parse(g.asText());
-      } catch (IllegalArgumentException e) {
-        s.problem("gapPolicy", withoutKey("gapPolicy", e.getMessage()));
-      }
     }
     Set<String> known = new HashSet<>(keys);
     known.addAll(COMMON_KEYS);

@@ -19,7 +19,7 @@ class SourcesTest {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** One entry as written; not through Rules, which would already refuse a bad gapPolicy. */
+  /** One entry as written, not through Rules: these tests are about the sources alone. */
   private static JsonNode source(String yaml) {
     try {
       return YAML.readTree(yaml);
@@ -167,10 +167,8 @@ class SourcesTest {
   void postgresErrorsToo() {
     assertThatThrownBy(() -> build("{name: pg, type: postgres, schema: App, batchSize: 0}"))
         .hasMessage("source 'pg': jdbc: missing (expected: e.g. jdbc:postgresql://127.0.0.1:5432/app?user=app)");
-    assertThatThrownBy(() -> build("{name: pg, jdbc: 'jdbc:postgresql://h/db', schema: App, batchSize: 0,"
-        + " gapPolicy: never}"))
+    assertThatThrownBy(() -> build("{name: pg, jdbc: 'jdbc:postgresql://h/db', schema: App, batchSize: 0}"))
         .hasMessage(String.join("\n",
-            "source 'pg': gapPolicy: never (expected: invalidate-all or log-only)",
             "source 'pg': schema: 'App' (expected: a lower-case SQL identifier, [a-z_][a-z0-9_]*, at most 63"
                 + " characters)",
             "source 'pg': batchSize: 0 (expected: 1..100000)"));
