@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = FreshcacheCommand.Version.class,
     description = {"A page and fragment cache that knows what each cached entry depends on.", ""},
-    subcommands = {DemoCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {DemoCommand.class, ServeCommand.class, FeedsCommand.class, CommandLine.HelpCommand.class},
     usageHelpAutoWidth = true)
 public final class FreshcacheCommand implements Callable<Integer> {
 

@@ -1,11 +1,17 @@
 package io.freshcache.cli;
 
 import io.freshcache.core.Clock;
+import io.freshcache.core.Freshcache;
+import io.freshcache.feeds.ChangeSource;
+import io.freshcache.feeds.Checkpoints;
+import io.freshcache.proxy.FreshcacheProxy;
 import io.freshcache.proxy.ProxyConfig;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +31,10 @@ import picocli.CommandLine.Spec;
  * <p>Settings come from the options, a YAML file ({@code --config}) and, for the admin token, the
  * environment ({@link ServeOptions}). A bad value ends the command with exit code 2 and one line on
  * standard error; a proxy that cannot start (a busy port) with exit code 1.
+ *
+ * <p>With {@code --feeds FILE}, the rules and sources of that file (docs/feeds.md) are checked
+ * before the proxy starts (exit code 2 listing every problem), and the feeds run on the proxy's
+ * cache from its start to its shutdown, which stops them first ({@link ServeRuntime}).
  */
 @Command(
     name = "serve",
@@ -121,19 +131,25 @@ public final class ServeCommand implements Callable<Integer> {
       description = "How long a shutdown waits for requests in progress (default: 10s).")
   String shutdownGrace;
 
-  @Option(names = "--config", paramLabel = "FILE", order = 19,
+  @Option(names = "--feeds", paramLabel = "FILE", order = 19,
+      description = "Feeds file (rules and sources, docs/feeds.md) whose changes invalidate the cache; checked "
+          + "before the proxy starts (default: none).")
+  String feeds;
+
+  @Option(names = "--feeds-checkpoints", paramLabel = "DIR", order = 20,
+      description = "Where the feeds' sources keep their positions (default: freshcache-checkpoints next to the "
+          + "feeds file).")
+  String feedsCheckpoints;
+
+  @Option(names = "--config", paramLabel = "FILE", order = 21,
       description = "YAML file with any of the settings above; unknown keys are an error (default: none).")
   Path config;
 
-  // INTEGRATION: point this at the data path once it exists on the branch:
-  //   Function<ProxyConfig, AutoCloseable> starter = FreshcacheProxy::start;
-  // FreshcacheProxy.start must bind every listener (data path and, if config.admin() != null, an
-  // AdminServer) before it returns, throw if it cannot, and stop gracefully within
-  // config.shutdownGrace() on close().
-  /** Starts the proxy for a configuration; the returned handle stops it. Tests replace it. */
-  Function<ProxyConfig, AutoCloseable> starter = config -> {
-    throw new IllegalStateException("the proxy data path is not built yet");
-  };
+  /**
+   * Starts the proxy for a configuration; the returned handle stops it and gives the feeds its
+   * cache. Tests replace it.
+   */
+  Function<ProxyConfig, ServeRuntime.Proxy> starter = ServeCommand::startProxy;
 
   /** The environment, for {@value ProxyConfig#ADMIN_TOKEN_ENV}. Tests replace it. */
   Function<String, String> env = System::getenv;
@@ -168,28 +184,79 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("accessLog", accessLog == null ? null : accessLog.toString());
     m.put("ioThreads", ioThreads);
     m.put("shutdownGrace", shutdownGrace);
+    m.put("feeds", feeds);
+    m.put("feedsCheckpoints", feedsCheckpoints);
     return m;
   }
 
+  /** The real proxy: {@link FreshcacheProxy#start(ProxyConfig)}. */
+  static ServeRuntime.Proxy startProxy(ProxyConfig config) {
+    FreshcacheProxy proxy = FreshcacheProxy.start(config);
+    return new ServeRuntime.Proxy() {
+      @Override
+      public Freshcache cache() {
+        return proxy.cache();
+      }
+
+      @Override
+      public void close() {
+        proxy.close();
+      }
+    };
+  }
+
   /**
-   * Starts the proxy and waits until the shutdown hook has closed it.
+   * Checks the feeds file (if any), starts the proxy, then the feeds on its cache, and waits until
+   * the shutdown hook has closed them (the feeds first).
    *
-   * @return 0 after a shutdown, 1 if the proxy could not start, 2 for bad settings
+   * @return 0 after a shutdown, 1 if the proxy or the feeds could not start, 2 for bad settings or a
+   *     feeds file with problems (all of them listed)
    */
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ProxyConfig cfg;
+    ServeOptions.Resolved resolved;
     try {
-      cfg = ServeOptions.resolve(options(), config, env);
+      resolved = ServeOptions.resolveAll(options(), config, env);
     } catch (IllegalArgumentException e) {
       err.println("freshcache serve: " + e.getMessage());
       err.flush();
       return 2;
     }
+    ProxyConfig cfg = resolved.proxy();
+    FeedsFile feedsFile = null;
+    List<ChangeSource> sources = List.of();
+    if (resolved.feeds() != null) {
+      // Everything about the feeds is checked before the proxy starts: a typo is exit 2, not a
+      // proxy serving pages that nothing will ever invalidate.
+      feedsFile = FeedsFile.read(resolved.feeds());
+      if (!feedsFile.ok()) {
+        err.println("freshcache serve: " + feedsFile.report());
+        err.flush();
+        return 2;
+      }
+      if (feedsFile.sourceSettings.isEmpty()) {
+        err.println("freshcache serve: " + resolved.feeds() + ": no sources (expected: at least one under "
+            + "'sources:', see docs/feeds.md)");
+        err.flush();
+        return 2;
+      }
+      try {
+        sources = feedsFile.sources(Checkpoints.directory(resolved.feedsCheckpoints()));
+      } catch (UncheckedIOException e) {
+        err.println("freshcache serve: feedsCheckpoints: " + resolved.feedsCheckpoints() + ": cannot use it: "
+            + describe(e) + " (expected: a writable directory)");
+        err.flush();
+        return 2;
+      }
+      for (String w : feedsFile.warnings) {
+        err.println("freshcache serve: warning: " + w);
+      }
+      err.flush();
+    }
     serverLogging.run();
-    AutoCloseable proxy;
+    ServeRuntime.Proxy proxy;
     try {
       proxy = starter.apply(cfg);
     } catch (RuntimeException e) {
@@ -197,9 +264,27 @@ public final class ServeCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    Shutdown shutdown = new Shutdown(proxy, cfg);
+    ServeRuntime runtime;
+    try {
+      runtime = feedsFile == null ? ServeRuntime.of(proxy) : ServeRuntime.withFeeds(proxy, feedsFile.rules, sources);
+    } catch (RuntimeException e) {
+      err.println("freshcache serve: cannot start the feeds: " + describe(e));
+      err.flush();
+      try {
+        proxy.close();
+      } catch (Exception closing) {
+        LOG.warn("closing the proxy after the feeds failed to start", closing);
+      }
+      return 1;
+    }
+    Shutdown shutdown = new Shutdown(runtime, cfg);
     shutdownHooks.accept(new Thread(shutdown::run, "freshcache-shutdown"));
     out.println(startupLine(cfg));
+    if (feedsFile != null) {
+      out.println("freshcache serve: feeds from " + resolved.feeds() + ": " + sources.size() + " source(s) "
+          + sources.stream().map(ChangeSource::name).toList() + ", " + feedsFile.rules.rules().size()
+          + " rule(s), checkpoints in " + resolved.feedsCheckpoints());
+    }
     out.flush();
     shutdown.await();
     return 0;
@@ -227,7 +312,7 @@ public final class ServeCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  /** Closes the proxy once, from the shutdown hook, and releases {@link #await}. */
+  /** Closes the runtime (feeds, then proxy) once, from the shutdown hook, and releases {@link #await}. */
   static final class Shutdown {
     private final AutoCloseable proxy;
     private final ProxyConfig config;

@@ -28,7 +28,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns {@code freshcache serve}'s options and its YAML config file into a {@link ProxyConfig}.
+ * Turns {@code freshcache serve}'s options and its YAML config file into a {@link ProxyConfig}, and
+ * the feeds file and checkpoints directory ({@link #SERVE_SETTINGS}, which are not the proxy's).
  *
  * <p>Every {@link ProxyConfig} component is one {@link Setting}: its YAML key (the component's name),
  * its option, the default as shown in help and docs, and how its text is parsed. Options win over
@@ -52,7 +53,7 @@ final class ServeOptions {
    * @param key the component's name, which is the YAML key
    * @param option the command-line option; without its dashes, also accepted as a YAML key
    * @param defaultText the default as help and docs show it
-   * @param applier parses and applies a value
+   * @param applier parses and applies a value; null for {@link #SERVE_SETTINGS}
    */
   record Setting(String key, String option, String defaultText, Applier applier) {
     /** The option's name without its leading dashes: the kebab-case YAML spelling. */
@@ -86,6 +87,23 @@ final class ServeOptions {
       new Setting("ioThreads", "--io-threads", "0: one per core", (b, w, v) -> b.ioThreads(integer(w, v))),
       new Setting("shutdownGrace", "--shutdown-grace", "10s", (b, w, v) -> b.shutdownGrace(duration(w, v))));
 
+  /**
+   * Settings of {@code serve} itself rather than of {@link ProxyConfig} (no applier): the feeds
+   * file and where its sources keep their checkpoints. Same spellings and table as the others.
+   */
+  static final List<Setting> SERVE_SETTINGS = List.of(
+      new Setting("feeds", "--feeds", "none", null),
+      new Setting("feedsCheckpoints", "--feeds-checkpoints", "freshcache-checkpoints next to the feeds file", null));
+
+  /**
+   * What {@code serve} runs with.
+   *
+   * @param proxy the proxy's configuration
+   * @param feeds the feeds file, or null for none
+   * @param feedsCheckpoints the checkpoints directory (null without feeds)
+   */
+  record Resolved(ProxyConfig proxy, Path feeds, Path feedsCheckpoints) {}
+
   private static final Pattern SIZE = Pattern.compile("(\\d{1,19})([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
   private static final String SIZE_EXPECTED = "expected: a size such as 123k, 256m or 1g, or a number of bytes";
@@ -96,8 +114,20 @@ final class ServeOptions {
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .build();
 
-  /** A value's text and where it came from, for messages. */
-  private record Value(String text, String what) {}
+  /**
+   * A value's text and where it came from, for messages; {@code base} is the directory a relative
+   * path in it is relative to (the config file's, or null for the working directory).
+   */
+  private record Value(String text, String what, Path base) {
+    Value(String text, String what) {
+      this(text, what, null);
+    }
+
+    Path path() {
+      Path p = Path.of(text.strip());
+      return base == null ? p : base.resolve(p);
+    }
+  }
 
   private ServeOptions() {}
 
@@ -110,9 +140,23 @@ final class ServeOptions {
    * @throws IllegalArgumentException naming the first bad, unknown or missing value
    */
   static ProxyConfig resolve(Map<String, String> options, Path file, Function<String, String> env) {
+    return resolveAll(options, file, env).proxy();
+  }
+
+  /**
+   * {@link #resolve}, and the feeds settings. A relative path in the config file is relative to the
+   * file's directory; one given as an option, to the working directory. The checkpoints default to
+   * {@code freshcache-checkpoints} in the feeds file's directory: a place that does not move with
+   * the working directory of whoever starts the process, since a checkpoint not found again means
+   * replaying (or, for some sources, a gap).
+   *
+   * @throws IllegalArgumentException naming the first bad, unknown or missing value
+   */
+  static Resolved resolveAll(Map<String, String> options, Path file, Function<String, String> env) {
     Map<String, Value> values = new LinkedHashMap<>();
     if (file != null) {
-      readFile(file).forEach((key, text) -> values.put(key, new Value(text, key + " in " + file)));
+      Path base = file.toAbsolutePath().getParent();
+      readFile(file).forEach((key, text) -> values.put(key, new Value(text, key + " in " + file, base)));
     }
     for (Map.Entry<String, String> e : options.entrySet()) {
       Setting s = setting(e.getKey());
@@ -140,12 +184,33 @@ final class ServeOptions {
         s.applier().apply(b, v.what(), v.text());
       }
     }
-    return b.build();
+    ProxyConfig proxy = b.build();
+    Value feeds = values.get("feeds");
+    Value checkpoints = values.get("feedsCheckpoints");
+    if (feeds == null) {
+      if (checkpoints != null) {
+        throw new IllegalArgumentException(checkpoints.what() + ": '" + checkpoints.text()
+            + "' without a feeds file (expected: --feeds FILE, or 'feeds:' in a --config file)");
+      }
+      return new Resolved(proxy, null, null);
+    }
+    Path feedsFile = path(feeds);
+    Path dir = checkpoints != null ? path(checkpoints)
+        : feedsFile.toAbsolutePath().getParent().resolve("freshcache-checkpoints");
+    return new Resolved(proxy, feedsFile, dir);
+  }
+
+  private static Path path(Value v) {
+    try {
+      return v.path();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException(v.what() + ": '" + v.text() + "' (expected: a file path)");
+    }
   }
 
   /** The setting whose YAML key or option name (without dashes) is {@code name}, or null. */
   static Setting setting(String name) {
-    for (Setting s : SETTINGS) {
+    for (Setting s : allSettings()) {
       if (s.key().equals(name) || s.kebab().equals(name)) {
         return s;
       }
@@ -203,9 +268,16 @@ final class ServeOptions {
     return out;
   }
 
+  /** {@link #SETTINGS}, then {@link #SERVE_SETTINGS}: every key of the config file, in table order. */
+  static List<Setting> allSettings() {
+    List<Setting> all = new ArrayList<>(SETTINGS);
+    all.addAll(SERVE_SETTINGS);
+    return all;
+  }
+
   private static String keys() {
     List<String> keys = new ArrayList<>();
-    for (Setting s : SETTINGS) {
+    for (Setting s : allSettings()) {
       keys.add(s.key());
     }
     return String.join(", ", keys);

@@ -185,15 +185,17 @@ class ServeCommandTest {
   }
 
   @Test
-  void withoutTheDataPathServeSaysSo() {
+  void theDefaultStarterIsTheRealProxy() {
     CommandLine cl = FreshcacheCommand.commandLine();
-    ((ServeCommand) cl.getSubcommands().get("serve").getCommand()).serverLogging = () -> { };
+    ServeCommand serve = (ServeCommand) cl.getSubcommands().get("serve").getCommand();
+    serve.serverLogging = () -> { };
     StringWriter err = new StringWriter();
     cl.setErr(new PrintWriter(err, true));
 
-    assertThat(cl.execute("serve", "--origin", "http://127.0.0.1:3000")).isEqualTo(1);
-    assertThat(err.toString()).isEqualTo("freshcache serve: cannot start: the proxy data path is not built yet"
-        + System.lineSeparator());
+    // An address that cannot be bound here: the real proxy fails at once instead of serving.
+    assertThat(cl.execute("serve", "--origin", "http://127.0.0.1:3000", "--listen", "192.0.2.1:8080")).isEqualTo(1);
+    assertThat(err.toString()).startsWith("freshcache serve: cannot start: listen: cannot bind 192.0.2.1:8080")
+        .hasLineCount(1);
   }
 
   @Test
@@ -203,7 +205,7 @@ class ServeCommandTest {
     assertThat(r.exitCode()).isZero();
     String help = r.out().replaceAll("\\s+", " ");
     assertThat(help).contains("Usage: freshcache serve").contains("--config=FILE").contains("--help").contains("--version");
-    for (ServeOptions.Setting s : ServeOptions.SETTINGS) {
+    for (ServeOptions.Setting s : ServeOptions.allSettings()) {
       boolean negatable = s.key().equals("esi") || s.key().equals("accessLog");
       String option = negatable ? "--[no-]" + s.kebab() : s.option() + "=";
       assertThat(help).as(s.key()).contains(option).contains("(default: " + s.defaultText() + ")");

@@ -64,7 +64,8 @@ public final class Rules {
       Map<String, JsonNode> sourceSettings) {
     this.rules = List.copyOf(rules);
     this.gapPolicies = Map.copyOf(gapPolicies);
-    this.sourceSettings = Map.copyOf(sourceSettings);
+    // In file order: tools list the sources as written.
+    this.sourceSettings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sourceSettings));
   }
 
   /**
@@ -120,7 +121,7 @@ public final class Rules {
 
   /**
    * Each declared source's settings as written (an object with at least {@code name}), for the
-   * code that builds the sources (e.g. {@code PostgresSource.fromSettings}).
+   * code that builds the sources ({@link Sources#fromSettings}), in file order.
    */
   public Map<String, JsonNode> sourceSettings() {
     return sourceSettings;

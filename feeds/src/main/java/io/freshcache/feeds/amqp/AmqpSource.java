@@ -16,6 +16,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceSettings;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
@@ -80,6 +81,9 @@ import org.slf4j.LoggerFactory;
 public final class AmqpSource implements ChangeSource {
   private static final Logger LOG = LoggerFactory.getLogger(AmqpSource.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The keys of {@link #fromSettings}, besides {@link SourceSettings#COMMON_KEYS}. */
+  private static final java.util.Set<String> SETTINGS = java.util.Set.of("uri", "exchange", "queue",
+      "bindingKeys", "prefetch", "deadLetterExchange");
   private static final String QUEUE_MARKER = "queue-existed:";
   /** Put in the buffer by the client's callbacks when the consumer or channel went away. */
   private static final Object LOST = new Object();
@@ -128,6 +132,33 @@ public final class AmqpSource implements ChangeSource {
    */
   public static Builder builder(String name) {
     return new Builder(name);
+  }
+
+  /**
+   * A source from the settings of a {@code sources:} entry of a rules file (usually through {@link
+   * io.freshcache.feeds.Sources#fromSettings}): {@code uri}, {@code exchange}, {@code queue} and
+   * {@code bindingKeys} (a string or a list) required; {@code prefetch}, {@code
+   * deadLetterExchange}; {@code name}, {@code type} ({@code amqp}) and {@code gapPolicy}.
+   *
+   * @throws IllegalArgumentException listing every problem, one per line, as {@code source
+   *     '<name>': <key>: <reason> (expected: ...)}
+   */
+  public static AmqpSource fromSettings(JsonNode settings, Checkpoints checkpoints) {
+    requireNonNull(checkpoints, "checkpoints");
+    SourceSettings s = SourceSettings.of(settings, "amqp", SETTINGS);
+    s.require("uri", "e.g. amqp://guest:guest@127.0.0.1:5672/%2F");
+    s.require("exchange", "e.g. amq.topic");
+    s.require("queue", "a durable queue per cache node, e.g. freshcache-web1");
+    s.require("bindingKeys", "e.g. [\"org.example.#\"]");
+    Builder b = s.create("name", () -> builder(s.name()));
+    b.checkpoints(checkpoints);
+    s.text("uri", b::uri);
+    s.text("exchange", b::exchange);
+    s.text("queue", b::queue);
+    s.strings("bindingKeys", keys -> b.bindingKeys(keys.toArray(String[]::new)));
+    s.integer("prefetch", b::prefetch);
+    s.text("deadLetterExchange", b::deadLetterExchange);
+    return s.build(b::build);
   }
 
   @Override

@@ -5,6 +5,6 @@
  *
  * <p>Why there is no checkpoint file: the durable queue is the checkpoint. Messages wait in it while
  * the consumer is down and are acknowledged only after their invalidation was applied, so the
- * broker redelivers whatever a crash left unacknowledged. Setup and semantics: docs/feeds-sources.md.
+ * broker redelivers whatever a crash left unacknowledged. Setup and semantics: docs/feeds.md.
  */
 package io.freshcache.feeds.amqp;

@@ -10,6 +10,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -78,6 +79,10 @@ public final class CouchDbSource implements ChangeSource {
   /** Marks the end of the response body in the line buffer. */
   private static final Object END = new Object();
 
+  /** The keys of {@link #fromSettings}, besides {@link SourceSettings#COMMON_KEYS}. */
+  private static final java.util.Set<String> SETTINGS = java.util.Set.of("database", "user",
+      "password", "heartbeat", "readTimeout", "checkpointEvery", "startAtNow");
+
   private final String name;
   private final URI database;
   private final String dbName;
@@ -123,6 +128,35 @@ public final class CouchDbSource implements ChangeSource {
   /** A builder for a source named {@code name} (letters, digits, {@code . _ -}: names the checkpoint). */
   public static Builder builder(String name) {
     return new Builder(name);
+  }
+
+  /**
+   * A source from the settings of a {@code sources:} entry of a rules file (usually through {@link
+   * io.freshcache.feeds.Sources#fromSettings}): {@code database} required; {@code user} and {@code
+   * password} (basic authentication, both or neither), {@code heartbeat}, {@code readTimeout}
+   * (durations as {@code 500ms}, {@code 10s}, {@code 5m}), {@code checkpointEvery}, {@code
+   * startAtNow}; {@code name}, {@code type} ({@code couchdb}) and {@code gapPolicy}.
+   *
+   * @throws IllegalArgumentException listing every problem, one per line, as {@code source
+   *     '<name>': <key>: <reason> (expected: ...)}
+   */
+  public static CouchDbSource fromSettings(JsonNode settings, Checkpoints checkpoints) {
+    requireNonNull(checkpoints, "checkpoints");
+    SourceSettings s = SourceSettings.of(settings, "couchdb", SETTINGS);
+    s.require("database", "e.g. http://127.0.0.1:5984/wiki");
+    if (s.has("user") != s.has("password")) {
+      s.problem(s.has("user") ? "password" : "user", "missing (expected: user and password together)");
+    }
+    Builder b = s.create("name", () -> builder(s.name()));
+    b.checkpoints(checkpoints);
+    s.text("database", b::database);
+    s.text("user", user -> s.text("password", password -> b.basicAuth(user, password)));
+    // heartbeat before readTimeout: the read timeout is checked against it.
+    s.duration("heartbeat", b::heartbeat);
+    s.duration("readTimeout", b::readTimeout);
+    s.integer("checkpointEvery", b::checkpointEvery);
+    s.bool("startAtNow", b::startAtNow);
+    return s.build(b::build);
   }
 
   @Override

@@ -6,6 +6,6 @@
  *
  * <p>Why sequence values are kept as JSON text and never parsed (but for the gap check's number
  * before the first {@code -}): CouchDB 2+ sequences are opaque strings, pouchdb-server's and
- * CouchDB 1.x's are integers. Setup and semantics: docs/feeds-sources.md.
+ * CouchDB 1.x's are integers. Setup and semantics: docs/feeds.md.
  */
 package io.freshcache.feeds.couchdb;

@@ -11,6 +11,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -21,7 +22,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
 public final class PostgresSource implements ChangeSource {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSource.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final java.util.Set<String> SETTINGS = java.util.Set.of("name", "type", "gapPolicy",
-      "jdbc", "schema", "batchSize", "pollInterval", "retention", "pruneInterval");
+  /** The keys of {@link #fromSettings}, besides {@link SourceSettings#COMMON_KEYS}. */
+  private static final java.util.Set<String> SETTINGS = java.util.Set.of("jdbc", "schema", "batchSize",
+      "pollInterval", "retention", "pruneInterval");
 
   private final String name;
   private final String jdbcUrl;
@@ -125,65 +126,33 @@ public final class PostgresSource implements ChangeSource {
 
   /**
    * A source from the settings of a {@code sources:} entry of a rules file ({@code
-   * Rules.sourceSettings()}): {@code jdbc} (required), {@code schema}, {@code batchSize}, {@code
-   * pollInterval}, {@code retention}, {@code pruneInterval} (durations as {@code 500ms}, {@code
-   * 10s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601).
+   * Rules.sourceSettings()}, usually through {@link io.freshcache.feeds.Sources#fromSettings}):
+   * {@code jdbc} (required), {@code schema}, {@code batchSize}, {@code pollInterval}, {@code
+   * retention}, {@code pruneInterval} (durations as {@code 500ms}, {@code 10s}, {@code 5m}, {@code
+   * 2h}, {@code 7d} or ISO-8601); {@code name}, {@code type} ({@code postgres}, if given) and
+   * {@code gapPolicy} are accepted too.
+   *
+   * @throws IllegalArgumentException listing every problem, one per line, as {@code source
+   *     '<name>': <key>: <reason> (expected: ...)}
    */
   public static PostgresSource fromSettings(JsonNode settings, Checkpoints checkpoints) {
-    requireNonNull(settings, "settings");
-    String name = settings.path("name").asText("");
-    for (java.util.Iterator<String> it = settings.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!SETTINGS.contains(key)) {
-        throw new IllegalArgumentException("source '" + name + "': " + key
-            + ": unknown key (expected: one of " + new java.util.TreeSet<>(SETTINGS) + ")");
-      }
-    }
-    if (!settings.path("jdbc").isTextual()) {
-      throw new IllegalArgumentException("source '" + name
-          + "': jdbc: missing (expected: e.g. jdbc:postgresql://127.0.0.1:5432/app?user=app)");
-    }
-    Builder b = builder(name, settings.path("jdbc").asText());
+    requireNonNull(checkpoints, "checkpoints");
+    SourceSettings s = SourceSettings.of(settings, "postgres", SETTINGS);
+    s.require("jdbc", "e.g. jdbc:postgresql://127.0.0.1:5432/app?user=app");
+    // Without a jdbc key there is nothing to build (and the missing key is already reported).
+    Builder b = s.create("jdbc", () -> s.has("jdbc") ? builder(s.name(), settings.path("jdbc").asText()) : null);
     b.checkpoints(checkpoints);
-    if (settings.has("schema")) {
-      b.schema(settings.get("schema").asText());
-    }
-    if (settings.has("batchSize")) {
-      b.batchSize(settings.get("batchSize").asInt());
-    }
-    if (settings.has("pollInterval")) {
-      b.pollInterval(duration(settings.get("pollInterval").asText(), "pollInterval"));
-    }
-    if (settings.has("retention")) {
-      b.retention(duration(settings.get("retention").asText(), "retention"));
-    }
-    if (settings.has("pruneInterval")) {
-      b.pruneInterval(duration(settings.get("pruneInterval").asText(), "pruneInterval"));
-    }
-    return b.build();
+    s.text("schema", b::schema);
+    s.integer("batchSize", b::batchSize);
+    s.duration("pollInterval", b::pollInterval);
+    s.duration("retention", b::retention);
+    s.duration("pruneInterval", b::pruneInterval);
+    return s.build(b::build);
   }
 
+  /** {@link SourceSettings#parseDuration}. */
   static Duration duration(String text, String what) {
-    String t = text.strip().toLowerCase(Locale.ROOT);
-    try {
-      if (t.startsWith("p")) {
-        return Duration.parse(text.strip().toUpperCase(Locale.ROOT));
-      }
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      long n = Long.parseLong(t.substring(0, t.length() - 1));
-      switch (t.charAt(t.length() - 1)) {
-        case 's': return Duration.ofSeconds(n);
-        case 'm': return Duration.ofMinutes(n);
-        case 'h': return Duration.ofHours(n);
-        case 'd': return Duration.ofDays(n);
-        default: break;
-      }
-    } catch (RuntimeException e) {
-      // fall through to the message below
-    }
-    throw new IllegalArgumentException(what + ": '" + text + "' (expected: e.g. 500ms, 10s, 5m, 2h, 7d)");
+    return SourceSettings.parseDuration(text, what);
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceSettings;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
@@ -91,6 +92,10 @@ public final class RedisStreamSource implements ChangeSource {
   private static final Logger LOG = LoggerFactory.getLogger(RedisStreamSource.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The keys of {@link #fromSettings}, besides {@link SourceSettings#COMMON_KEYS}. */
+  private static final java.util.Set<String> SETTINGS = java.util.Set.of("uri", "stream", "group",
+      "consumer", "startAt", "batchSize", "block", "claimIdle", "claimInterval", "gapCheckInterval");
+
   private final String name;
   private final RedisURI uri;
   private final String stream;
@@ -142,6 +147,39 @@ public final class RedisStreamSource implements ChangeSource {
   /** A builder for a source named {@code name} (letters, digits, {@code . _ -}). */
   public static Builder builder(String name) {
     return new Builder(name);
+  }
+
+  /**
+   * A source from the settings of a {@code sources:} entry of a rules file (usually through {@link
+   * io.freshcache.feeds.Sources#fromSettings}): {@code uri}, {@code stream} and {@code group}
+   * required; {@code consumer}, {@code startAt}, {@code batchSize}, {@code block}, {@code
+   * claimIdle}, {@code claimInterval}, {@code gapCheckInterval} (durations as {@code 500ms},
+   * {@code 10s}, {@code 5m}); {@code name}, {@code type} ({@code redis-stream}) and {@code
+   * gapPolicy}.
+   *
+   * @throws IllegalArgumentException listing every problem, one per line, as {@code source
+   *     '<name>': <key>: <reason> (expected: ...)}
+   */
+  public static RedisStreamSource fromSettings(JsonNode settings, Checkpoints checkpoints) {
+    requireNonNull(checkpoints, "checkpoints");
+    SourceSettings s = SourceSettings.of(settings, "redis-stream", SETTINGS);
+    s.require("uri", "e.g. redis://127.0.0.1:6379");
+    s.require("stream", "the stream key, e.g. wiki:changes");
+    s.require("group", "a consumer group per cache node, e.g. freshcache-web1");
+    Builder b = s.create("name", () -> builder(s.name()));
+    b.checkpoints(checkpoints);
+    s.text("uri", b::uri);
+    s.text("stream", b::stream);
+    s.text("group", b::group);
+    s.text("consumer", b::consumer);
+    s.text("startAt", b::startAt);
+    s.integer("batchSize", b::batchSize);
+    s.duration("block", b::block);
+    // claimIdle and claimInterval are one builder call: each key alone keeps the other's default.
+    s.duration("claimIdle", d -> b.claimIdle(d, b.claimInterval));
+    s.duration("claimInterval", d -> b.claimIdle(b.claimIdle, d));
+    s.duration("gapCheckInterval", b::gapCheckInterval);
+    return s.build(b::build);
   }
 
   @Override

@@ -6,6 +6,6 @@
  * io.freshcache.feeds.redis.RedisStreamSource#builder}.
  *
  * <p>Why no checkpoint file: the group's last-delivered id and pending entries list, kept by Redis,
- * are the position. Setup and semantics: docs/feeds-sources.md.
+ * are the position. Setup and semantics: docs/feeds.md.
  */
 package io.freshcache.feeds.redis;

@@ -43,7 +43,7 @@ class PostgresSourceTest {
     assertThatThrownBy(() -> PostgresSource.fromSettings(rules.sourceSettings().get("b"), Checkpoints.inMemory()))
         .hasMessageStartingWith("source 'b': jdbc: missing");
     assertThatThrownBy(() -> PostgresSource.fromSettings(rules.sourceSettings().get("c"), Checkpoints.inMemory()))
-        .hasMessage("retention: 'a week' (expected: e.g. 500ms, 10s, 5m, 2h, 7d)");
+        .hasMessage("source 'c': retention: 'a week' (expected: e.g. 500ms, 10s, 5m, 2h, 7d)");
   }
 
   @Test
