@@ -28,11 +28,11 @@ class FreshcacheCommandTest {
   }
 
   @Test
-  void demoHelpDescribesRenderMs() {
+  void demoHelpDescribesItsPort() {
     Run r = Run.of("demo", "--help");
 
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("Usage: freshcache demo").contains("--render-ms=N").contains("0..10000");
+    assertThat(r.out()).contains("Usage: freshcache demo").contains("--port=N").contains("8080");
   }
 
   @Test

@@ -268,8 +268,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders h = req.headers();
-    if (hasBody || h.contains(HttpHeaderNames.RANGE) || h.contains(HttpHeaderNames.UPGRADE)) {
-      forward(ex, CacheStatus.Fwd.BYPASS, hasBody ? "request-body" : "range");
+    // An HTTP/2 upgrade offer (Java's HttpClient sends one by default) is declined by answering in
+    // HTTP/1.1, which RFC 9110 section 7.8 allows: it must not cost the client the cache. Other
+    // upgrades (WebSocket) go to the origin.
+    boolean upgrade = h.contains(HttpHeaderNames.UPGRADE) && !isH2cOffer(h);
+    if (hasBody || h.contains(HttpHeaderNames.RANGE) || upgrade) {
+      forward(ex, CacheStatus.Fwd.BYPASS, hasBody ? "request-body" : upgrade ? "upgrade" : "range");
       return;
     }
     lookup(ex);
@@ -902,6 +906,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
    * cannot be told from the next request). The end of a body-less request ({@code
    * LastHttpContent.EMPTY}) may still be on its way; it is dropped when it comes.
    */
+  /** Whether the request's only upgrade offer is HTTP/2 over cleartext ({@code Upgrade: h2c}). */
+  static boolean isH2cOffer(HttpHeaders h) {
+    for (String line : h.getAll(HttpHeaderNames.UPGRADE)) {
+      for (String token : line.split(",")) {
+        if (!token.trim().equalsIgnoreCase("h2c")) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private static boolean bodyPending(Exchange ex) {
     return !ex.requestDone
         && (HttpUtil.getContentLength(ex.request, 0L) > 0 || HttpUtil.isTransferEncodingChunked(ex.request));

@@ -42,4 +42,21 @@ class CachedGetTest extends ProxyTestSupport {
     assertThat(r.header("Via")).isEqualTo("1.1 freshcache");
     assertThat(r.header("Accept-Encoding")).isEqualTo("identity");
   }
+
+  /** Java's HttpClient offers HTTP/2 by default ({@code Upgrade: h2c}); declining it must not bypass the cache. */
+  @Test
+  void anH2cUpgradeOfferIsDeclinedAndTheCacheStillServes() throws Exception {
+    origin.on("/u", TestOrigin.Reply.ok("up").header("Cache-Control", "max-age=60"));
+    start();
+    java.net.http.HttpClient h2 = java.net.http.HttpClient.newHttpClient(); // HTTP_2 preferred: sends the offer
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = h2.send(java.net.http.HttpRequest.newBuilder(url("/u")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+      assertThat(r.body()).isEqualTo("up");
+      assertThat(header(r, "Cache-Status")).startsWith(i == 0 ? "Freshcache; fwd=uri-miss" : "Freshcache; hit");
+    }
+    assertThat(origin.count("/u")).isEqualTo(1);
+    assertThat(origin.last("/u").header("Upgrade")).isNull();
+  }
 }

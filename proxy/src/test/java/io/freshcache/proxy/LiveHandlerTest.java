@@ -185,7 +185,7 @@ class LiveHandlerTest {
     String etag = res.headers().get("ETag");
     assertThat(etag).startsWith("\"").endsWith("\"");
     assertThat(res.content().toString(StandardCharsets.UTF_8)).contains("data-freshcache-fragment", "EventSource");
-    assertThat(res.content().readableBytes()).isLessThan(6 * 1024);
+    assertThat(res.content().readableBytes()).isLessThan(8 * 1024);
     res.release();
 
     FullHttpRequest again = get("/_freshcache/live.js");
