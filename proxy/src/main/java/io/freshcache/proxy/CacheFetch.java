@@ -55,7 +55,9 @@ final class CacheFetch implements OriginCall.Listener {
   public void onResponse(OriginCall call, HttpResponse response) {
     head = response;
     responseTime = Math.max(rt.now(), requestTime);
-    rt.applyInvalidations(response.headers());
+    if (rt.applyInvalidations(response.headers())) {
+      rt.noteWriter(ex.writerKey);
+    }
     if (HttpUtil.getContentLength(response, -1L) > limit) {
       out.completeExceptionally(new PassThrough(response, Unpooled.EMPTY_BUFFER, call, "too-large", true));
       return;

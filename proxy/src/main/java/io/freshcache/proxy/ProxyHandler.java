@@ -1,5 +1,6 @@
 package io.freshcache.proxy;
 
+import io.freshcache.core.AsyncRenderer;
 import io.freshcache.core.CacheKey;
 import io.freshcache.core.Content;
 import io.freshcache.core.Encoding;
@@ -115,6 +116,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     int status;
     long bytesOut;
     String cacheStatus = "-";
+    /** Who this client is for read-your-writes (hashed identity or address); only with staleWhileRebuild. */
+    String writerKey;
 
     Exchange(HttpRequest request, boolean background) {
       this.request = request;
@@ -229,6 +232,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest req) {
       Exchange ex = new Exchange(req, false);
+      if (rt.config.staleWhileRebuild()) {
+        ex.writerKey = writerKey(req);
+      }
       begin(ex);
       if (msg instanceof HttpContent c) { // not from our decoder, but be exact
         onBody(ex, c);
@@ -366,7 +372,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    CompletableFuture<Page> f = rt.cache.getAsync(key, p -> usable(ex, p), rc -> render(ex, rc));
+    AsyncRenderer renderer = key.scope() == Scope.PUBLIC && rt.rebuilds.test(ex.resource)
+        ? new Rebuildable(ex) : rc -> render(ex, rc);
+    // Stale while rebuilding: only for clients that did not just write (read your writes).
+    boolean staleOk = rt.config.staleWhileRebuild() && rt.cache.rebuildsPending() > 0
+        && (ex.writerKey == null || rt.recentWriters.getIfPresent(ex.writerKey) == null);
+    CompletableFuture<Page> f = staleOk
+        ? rt.cache.getAsyncAllowingStale(key, p -> usable(ex, p), renderer)
+        : rt.cache.getAsync(key, p -> usable(ex, p), renderer);
     if (f.isDone()) {
       Page p = null;
       Throwable err = null;
@@ -411,6 +424,53 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.stale = p;
         ex.staleFwd = r.fwd();
         return false;
+    }
+  }
+
+  /**
+   * The renderer of a public entry under the rebuild policy, which the cache keeps with the entry. Its
+   * first call is this request's miss; a later call comes from a background rebuild, long after this
+   * request (and maybe its connection) ended: it fetches afresh as a background request from a copy of
+   * the request without the client's credentials or conditions, on this handler's event loop.
+   */
+  private final class Rebuildable implements AsyncRenderer {
+    private volatile Exchange first;
+    private final HttpRequest template;
+    private final String resource;
+    private final Vary vary;
+    private final CacheKey key;
+
+    Rebuildable(Exchange ex) {
+      this.first = ex;
+      HttpHeaders h = new DefaultHttpHeaders();
+      h.set(ex.request.headers());
+      for (CharSequence n : new CharSequence[] {HttpHeaderNames.COOKIE, HttpHeaderNames.AUTHORIZATION,
+          HttpHeaderNames.PROXY_AUTHORIZATION}) {
+        h.remove(n);
+      }
+      this.template = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.request.uri(), h);
+      this.resource = ex.resource;
+      this.vary = ex.vary;
+      this.key = ex.key;
+    }
+
+    @Override
+    public CompletionStage<Content> render(RenderContext rc) {
+      Exchange ex = first;
+      if (ex != null) {
+        first = null;
+        return ProxyHandler.this.render(ex, rc);
+      }
+      Exchange bg = new Exchange(template, true);
+      bg.resource = resource;
+      bg.vary = vary;
+      bg.key = key;
+      bg.requestDone = true;
+      return ProxyHandler.this.render(bg, rc).whenComplete((c, err) -> {
+        if (err != null && unwrap(err) instanceof PassThrough pt) {
+          pt.discard(); // nobody to relay it to
+        }
+      });
     }
   }
 
@@ -705,8 +765,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void onResponse(OriginCall call, HttpResponse head) {
       int code = head.status().code();
       if (applyHeaders) {
-        rt.applyInvalidations(head.headers());
+        boolean wrote = rt.applyInvalidations(head.headers());
         rt.invalidateAfterUnsafe(ex.method, code, ex.resource, head.headers(), ex.request.headers().get(HttpHeaderNames.HOST));
+        if (wrote || !ProxyRuntime.isSafe(ex.method)) {
+          rt.noteWriter(ex.writerKey);
+        }
       }
       if (ex.clientGone || current != ex) {
         if (call != null) {
@@ -906,6 +969,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
    * cannot be told from the next request). The end of a body-less request ({@code
    * LastHttpContent.EMPTY}) may still be on its way; it is dropped when it comes.
    */
+  /** Who a client is for read-your-writes: its hashed identity if it has one, else its address. */
+  private String writerKey(HttpRequest req) {
+    String id = rt.identity.configured() ? rt.identity.of(req.headers()) : null;
+    if (id != null) {
+      return "u:" + id;
+    }
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? "a:" + a.getAddress().getHostAddress() : null;
+  }
+
   /** Whether the request's only upgrade offer is HTTP/2 over cleartext ({@code Upgrade: h2c}). */
   static boolean isH2cOffer(HttpHeaders h) {
     for (String line : h.getAll(HttpHeaderNames.UPGRADE)) {
