@@ -52,14 +52,15 @@ final class ProxyRuntime {
   final AtomicInteger inFlight = new AtomicInteger();
   /** Set once at shutdown: responses then close their connection. */
   volatile boolean closing;
-  /** The ESI hook, or null; set by the integrator before traffic. */
-  volatile SurrogateProcessor surrogates;
+  /** The bounds on ESI processing ({@link ProxyConfig#esi()}). */
+  final EsiLimits esiLimits;
   private final ConcurrentHashMap<EventLoop, OriginClient> originClients = new ConcurrentHashMap<>();
 
   ProxyRuntime(ProxyConfig config, Freshcache cache, Class<? extends Channel> originChannelClass, ChannelGroup clients) {
     this.config = config;
     this.cache = cache;
     this.identity = Identity.of(config);
+    this.esiLimits = EsiLimits.of(config);
     this.originChannelClass = originChannelClass;
     this.clients = clients;
   }
