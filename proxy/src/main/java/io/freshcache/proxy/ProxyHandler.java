@@ -583,7 +583,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void servePage(Exchange ex, Page page, CacheStatus status) {
     StoredResponse sr = (StoredResponse) page.attachment();
     if (sr.template != null) {
-      serveAssembled(ex, page, sr, status);
+      serveAssembled(ex, sr.etag(page), sr, status, false);
       return;
     }
     StoredResponse.Encoded enc = sr.encoded(page);
@@ -641,14 +641,40 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
    * internal GET through the cache path as this client ({@link #fragment}), without blocking the
    * loop, then writes the result. The exchange stays current meanwhile.
    */
-  private void serveAssembled(Exchange ex, Page page, StoredResponse sr, CacheStatus status) {
+  private void serveAssembled(Exchange ex, String pageEtag, StoredResponse sr, CacheStatus status, boolean personal) {
     rt.stats.esiAssemblies.increment();
     EsiAssembly.start(sr.template, ex.resource, rt.config.originAuthority(), rt.esiLimits, loop, p -> fragment(ex, p))
-        .whenComplete((r, err) -> onLoop(() -> writeAssembled(ex, page, sr, status, r, err)));
+        .whenComplete((r, err) -> onLoop(() -> writeAssembled(ex, pageEtag, sr, status, personal, r, err)));
   }
 
-  private void writeAssembled(Exchange ex, Page page, StoredResponse sr, CacheStatus status, EsiAssembly.Result r,
-      Throwable err) {
+  /**
+   * Serves an ESI response that is not stored (passed through: uncacheable, private, hit-for-pass):
+   * parsed and assembled like a stored one, and private, as it was fetched for this request only.
+   */
+  private void serveAssembledOnce(Exchange ex, HttpResponse head, byte[] body, CacheStatus status) {
+    EsiTemplate t;
+    try {
+      t = EsiTemplate.parse(body, rt.esiLimits);
+    } catch (EsiException e) {
+      rt.stats.originErrors.increment();
+      LOG.warn("{} {}: bad ESI from the origin: {}", ex.method, ex.resource, e.getMessage());
+      error(ex, 502, "bad ESI from the origin: " + shortText(e.getMessage()), false);
+      return;
+    }
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set(head.headers());
+    ProxyRuntime.stripHopByHop(h);
+    Fields fields = Fields.of(h).withoutAll(StoredResponse.NOT_STORED);
+    Instant now = Instant.ofEpochMilli(rt.now());
+    StoredResponse sr = new StoredResponse(head.status().code(), StoredResponse.reason(head.status().code(),
+        head.status().reasonPhrase()), fields, Freshness.of(fields, now, now), Vary.of(fields),
+        StoredResponse.upstream(head.headers().getAll("Cache-Status")), false).withTemplate(t);
+    String etag = fields.first("ETag");
+    serveAssembled(ex, etag != null ? etag : bodyEtag(body), sr, status, true);
+  }
+
+  private void writeAssembled(Exchange ex, String pageEtag, StoredResponse sr, CacheStatus status, boolean personal,
+      EsiAssembly.Result r, Throwable err) {
     if (ex.clientGone || current != ex) {
       return;
     }
@@ -665,11 +691,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     byte[] body = ((EsiAssembler.Outcome.Assembled) r.outcome()).body();
     // As private as its most private part; revalidated on every use (the ETag makes that a 304).
-    boolean shared = ex.key.scope().kind() == Scope.Kind.PUBLIC && r.allShared() && !isPrivate(sr);
+    boolean shared = !personal && ex.key != null && ex.key.scope().kind() == Scope.Kind.PUBLIC && r.allShared()
+        && !isPrivate(sr);
     Fields fields = sr.fields.withoutAll(StoredResponse.NOT_ENCODED)
         .without("Cache-Control").without("Expires").without("Last-Modified")
         .with("Cache-Control", shared ? "no-cache" : "private, no-cache")
-        .with("ETag", assembledEtag(sr.etag(page), r));
+        .with("ETag", assembledEtag(pageEtag, r));
     if (!sr.vary.names().isEmpty()) {
       fields = fields.with("Vary", sr.vary.toString());
     }
@@ -1056,6 +1083,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final boolean applyHeaders;
     private boolean discardBody;
     boolean started;
+    /** An ESI response being collected to be assembled (not relayed as it is), or null. */
+    private CompositeByteBuf esiBody;
+    private HttpResponse esiHead;
 
     Relay(Exchange ex, CacheStatus status, boolean applyHeaders) {
       this.ex = ex;
@@ -1077,6 +1107,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       started = true;
+      if (rt.config.esi() && !ex.isHead() && code == 200 && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
+        esiHead = head;
+        esiBody = Unpooled.compositeBuffer(1024);
+        if (applyHeaders && call != null && !call.isDone()) {
+          call.read();
+        }
+        return;
+      }
       HttpHeaders h = new DefaultHttpHeaders();
       h.set(head.headers());
       ProxyRuntime.stripHopByHop(h);
@@ -1116,9 +1154,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       boolean last = content instanceof LastHttpContent;
       if (ex.clientGone || current != ex || !started) {
         content.release();
+        if (esiBody != null) {
+          esiBody.release();
+          esiBody = null;
+        }
         if (!last && call != null) {
           call.abort();
         }
+        return;
+      }
+      if (esiBody != null) {
+        collectEsi(call, content, last);
         return;
       }
       if (discardBody) {
@@ -1151,9 +1197,42 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
 
+    private void collectEsi(OriginCall call, HttpContent content, boolean last) {
+      if (content.content().isReadable()) {
+        esiBody.addComponent(true, content.content().retain());
+      }
+      content.release();
+      if (esiBody.readableBytes() > rt.config.maxCacheableBodyBytes()) {
+        esiBody.release();
+        esiBody = null;
+        if (!last && call != null) {
+          call.abort();
+        }
+        LOG.warn("{} {}: ESI response above maxCacheableBodyBytes", ex.method, ex.resource);
+        error(ex, 502, "ESI response too large", false);
+        return;
+      }
+      if (!last) {
+        call.read();
+        return;
+      }
+      byte[] bytes = ByteBufUtil.getBytes(esiBody);
+      esiBody.release();
+      esiBody = null;
+      serveAssembledOnce(ex, esiHead, bytes, status.fwdStatus(esiHead.status().code()));
+    }
+
     @Override
     public void onFailure(OriginCall call, OriginFailure failure) {
       rt.stats.originErrors.increment();
+      if (esiBody != null) {
+        esiBody.release();
+        esiBody = null;
+        if (!ex.clientGone && current == ex) {
+          error(ex, failure.status(), failure.timeout ? "origin timed out" : "origin unreachable", false);
+        }
+        return;
+      }
       if (ex.clientGone || current != ex) {
         return;
       }

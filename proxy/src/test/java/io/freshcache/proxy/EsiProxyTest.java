@@ -294,4 +294,29 @@ class EsiProxyTest extends ProxyTestSupport {
     assertThat(origin.count("/mid")).isEqualTo(1);
     assertThat(origin.count("/leaf")).isEqualTo(1);
   }
+
+  @Test
+  void esiResponsesThatAreNotStoredAreAssembledToo() {
+    origin.on("/nocache", TestOrigin.Reply.ok("a<esi:include src=\"/f\"/>b").header("Surrogate-Control", ESI));
+    origin.on("/f", TestOrigin.Reply.ok("F").header("Cache-Control", "max-age=60"));
+    origin.on("/mine", r -> TestOrigin.Reply.ok("hi " + user(r) + " <esi:include src=\"/f\"/>")
+        .header("Surrogate-Control", ESI).header("Cache-Control", "private, max-age=60"));
+    start(b -> b.userCookie("session"));
+
+    // No explicit freshness: passed by the request that fetched it, then hit-for-pass (forwarded).
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = get("/nocache");
+      assertThat(r.body()).isEqualTo("aFb");
+      assertThat(header(r, "Cache-Control")).isEqualTo("private, no-cache");
+      assertThat(header(r, "Content-Length")).isEqualTo("3");
+      assertThat(header(r, "Surrogate-Control")).isNull();
+    }
+    // Private: passed once (the proxy learns), then stored per user; anonymous requests are forwarded.
+    for (int i = 0; i < 3; i++) {
+      assertThat(get("/mine", "Cookie", "session=alice").body()).isEqualTo("hi alice F");
+    }
+    assertThat(origin.count("/mine")).isEqualTo(2);
+    assertThat(get("/mine").body()).isEqualTo("hi anonymous F");
+    assertThat(origin.count("/f")).isEqualTo(1);
+  }
 }
