@@ -242,14 +242,6 @@ public final class FreshcacheProxy implements AutoCloseable {
     return m;
   }
 
-  /**
-   * Installs the processor for responses with {@code Surrogate-Control: content="ESI/1.0"} (used when
-   * {@link ProxyConfig#esi()} is on). For the integrator; call before traffic.
-   */
-  void surrogateProcessor(SurrogateProcessor processor) {
-    rt.surrogates = processor;
-  }
-
   private void bindTo(MeterRegistry registry) {
     counter(registry, "requests", rt.stats.requests);
     counter(registry, "hits", rt.stats.hits);

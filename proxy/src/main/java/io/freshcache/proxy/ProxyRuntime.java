@@ -64,8 +64,8 @@ final class ProxyRuntime {
   static final int WRITER_MEMORY_SECONDS = 30;
   /** Server-Sent Events to browsers showing entries that change; fed by the cache's events. */
   final LiveEvents live;
-  /** The ESI hook, or null; set by the integrator before traffic. */
-  volatile SurrogateProcessor surrogates;
+  /** The bounds on ESI processing ({@link ProxyConfig#esi()}). */
+  final EsiLimits esiLimits;
   private final ConcurrentHashMap<EventLoop, OriginClient> originClients = new ConcurrentHashMap<>();
 
   ProxyRuntime(ProxyConfig config, Freshcache cache, LiveEvents live, Class<? extends Channel> originChannelClass,
@@ -75,6 +75,7 @@ final class ProxyRuntime {
     this.live = live;
     this.rebuilds = PathGlob.anyOf(config.rebuild());
     this.identity = Identity.of(config);
+    this.esiLimits = EsiLimits.of(config);
     this.originChannelClass = originChannelClass;
     this.clients = clients;
   }
