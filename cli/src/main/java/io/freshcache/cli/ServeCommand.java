@@ -133,7 +133,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--rebuild", paramLabel = "GLOBS", order = 19,
       description = "Paths whose public entries are fetched again in the background when invalidated, e.g. "
-          + "/wiki/**,/news/* (default: none: evicted only).")
+          + "/wiki/**,/news/*; without it invalidated entries are evicted only (default: none).")
   String rebuild;
   @Option(names = "--rebuild-rate", paramLabel = "N", order = 19,
       description = "Background rebuilds started per second at most (default: 50).")
@@ -143,7 +143,7 @@ public final class ServeCommand implements Callable<Integer> {
   String rebuildConcurrency;
   @Option(names = "--stale-while-rebuild", negatable = true, order = 19,
       description = "While an entry is rebuilt, other clients get the invalidated copy at once; never the client "
-          + "that caused the invalidation (default: off: they wait).")
+          + "that caused the invalidation, which waits (default: off).")
   Boolean staleWhileRebuild;
   @Option(names = "--feeds", paramLabel = "FILE", order = 19,
       description = "Feeds file (rules and sources, docs/feeds.md) whose changes invalidate the cache; checked "
