@@ -131,6 +131,20 @@ public final class ServeCommand implements Callable<Integer> {
       description = "How long a shutdown waits for requests in progress (default: 10s).")
   String shutdownGrace;
 
+  @Option(names = "--rebuild", paramLabel = "GLOBS", order = 19,
+      description = "Paths whose public entries are fetched again in the background when invalidated, e.g. "
+          + "/wiki/**,/news/*; without it invalidated entries are evicted only (default: none).")
+  String rebuild;
+  @Option(names = "--rebuild-rate", paramLabel = "N", order = 19,
+      description = "Background rebuilds started per second at most (default: 50).")
+  String rebuildRate;
+  @Option(names = "--rebuild-concurrency", paramLabel = "N", order = 19,
+      description = "Background rebuilds running at once at most; 1..64 (default: 4).")
+  String rebuildConcurrency;
+  @Option(names = "--stale-while-rebuild", negatable = true, order = 19,
+      description = "While an entry is rebuilt, other clients get the invalidated copy at once; never the client "
+          + "that caused the invalidation, which waits (default: off).")
+  Boolean staleWhileRebuild;
   @Option(names = "--feeds", paramLabel = "FILE", order = 19,
       description = "Feeds file (rules and sources, docs/feeds.md) whose changes invalidate the cache; checked "
           + "before the proxy starts (default: none).")
@@ -184,6 +198,10 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("accessLog", accessLog == null ? null : accessLog.toString());
     m.put("ioThreads", ioThreads);
     m.put("shutdownGrace", shutdownGrace);
+    m.put("rebuild", rebuild);
+    m.put("rebuildRate", rebuildRate);
+    m.put("rebuildConcurrency", rebuildConcurrency);
+    m.put("staleWhileRebuild", staleWhileRebuild == null ? null : staleWhileRebuild.toString());
     m.put("feeds", feeds);
     m.put("feedsCheckpoints", feedsCheckpoints);
     return m;

@@ -85,7 +85,11 @@ final class ServeOptions {
       new Setting("esiMaxIncludes", "--esi-max-includes", "64", (b, w, v) -> b.esiMaxIncludes(integer(w, v))),
       new Setting("accessLog", "--access-log", "on", (b, w, v) -> b.accessLog(bool(w, v))),
       new Setting("ioThreads", "--io-threads", "0: one per core", (b, w, v) -> b.ioThreads(integer(w, v))),
-      new Setting("shutdownGrace", "--shutdown-grace", "10s", (b, w, v) -> b.shutdownGrace(duration(w, v))));
+      new Setting("shutdownGrace", "--shutdown-grace", "10s", (b, w, v) -> b.shutdownGrace(duration(w, v))),
+      new Setting("rebuild", "--rebuild", "none", (b, w, v) -> b.rebuild(globs(w, v))),
+      new Setting("rebuildRate", "--rebuild-rate", "50", (b, w, v) -> b.rebuildRate(integer(w, v))),
+      new Setting("rebuildConcurrency", "--rebuild-concurrency", "4", (b, w, v) -> b.rebuildConcurrency(integer(w, v))),
+      new Setting("staleWhileRebuild", "--stale-while-rebuild", "off", (b, w, v) -> b.staleWhileRebuild(bool(w, v))));
 
   /**
    * Settings of {@code serve} itself rather than of {@link ProxyConfig} (no applier): the feeds
@@ -409,6 +413,20 @@ final class ServeOptions {
       default:
         throw new IllegalArgumentException(what + ": '" + text + "' (expected: true or false)");
     }
+  }
+
+  /** A comma-separated list of path globs ({@code /wiki/**,/news/*}); checked by ProxyConfig. */
+  static List<String> globs(String what, String text) {
+    List<String> out = new java.util.ArrayList<>();
+    for (String part : text.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.strip());
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(what + ": '" + text + "' (expected: path globs such as /wiki/**,/news/*)");
+    }
+    return out;
   }
 
   static int integer(String what, String text) {

@@ -117,6 +117,21 @@ class BrowserEndToEndTest {
     shot(bob, "bob-updated-in-place");
   }
 
+  @Test
+  @Order(3)
+  void userBsBarNeverShowsUserA() {
+    for (String page : List.of(WATCHED, EDITED, "", "Dashboard", "_my")) {
+      bob.get(base.resolve(page).toString());
+      String bar = bob.findElement(By.cssSelector("[data-freshcache-fragment='/_bar']")).getText();
+      assertThat(bar).as("bob's bar on /" + page).contains("Bob").doesNotContain("Alice");
+      alice.get(base.resolve(page).toString());
+      String aliceBar = alice.findElement(By.cssSelector("[data-freshcache-fragment='/_bar']")).getText();
+      assertThat(aliceBar).as("alice's bar on /" + page).contains("Alice").doesNotContain("Bob");
+    }
+    bob.get(base.resolve("Dashboard").toString());
+    shot(bob, "bob-dashboard");
+  }
+
   /**
    * Not a timed assertion beyond the one-second requirement: records the distribution for docs/live.md.
    */

@@ -206,7 +206,7 @@ class ServeCommandTest {
     String help = r.out().replaceAll("\\s+", " ");
     assertThat(help).contains("Usage: freshcache serve").contains("--config=FILE").contains("--help").contains("--version");
     for (ServeOptions.Setting s : ServeOptions.allSettings()) {
-      boolean negatable = s.key().equals("esi") || s.key().equals("accessLog");
+      boolean negatable = s.key().equals("esi") || s.key().equals("accessLog") || s.key().equals("staleWhileRebuild");
       String option = negatable ? "--[no-]" + s.kebab() : s.option() + "=";
       assertThat(help).as(s.key()).contains(option).contains("(default: " + s.defaultText() + ")");
     }

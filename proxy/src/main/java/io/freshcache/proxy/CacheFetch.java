@@ -55,7 +55,9 @@ final class CacheFetch implements OriginCall.Listener {
   public void onResponse(OriginCall call, HttpResponse response) {
     head = response;
     responseTime = Math.max(rt.now(), requestTime);
-    rt.applyInvalidations(response.headers());
+    if (rt.applyInvalidations(response.headers())) {
+      rt.noteWriter(ex.writerKey);
+    }
     if (HttpUtil.getContentLength(response, -1L) > limit) {
       out.completeExceptionally(new PassThrough(response, Unpooled.EMPTY_BUFFER, call, "too-large", true));
       return;
@@ -133,7 +135,7 @@ final class CacheFetch implements OriginCall.Listener {
       declare(tags);
       ex.revalidated = true;
       StoredResponse sr = new StoredResponse(prev.status, prev.reasonPhrase, freshened, f, prev.vary,
-          prev.upstreamCacheStatus, true);
+          prev.upstreamCacheStatus, true).withTemplate(prev.template);
       out.complete(new Content(previous.body(), previous.contentType(), sr));
       return;
     }
@@ -185,16 +187,20 @@ final class CacheFetch implements OriginCall.Listener {
     StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
         stored, f, vary, StoredResponse.upstream(response.all("Cache-Status")), false);
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-    SurrogateProcessor esi = rt.surrogates;
-    if (esi != null && rt.config.esi() && wantsEsi(response)) {
-      esi.process(ctx, ex.resource, response, bytes).whenComplete((processed, err) -> {
-        if (err != null) {
-          out.completeExceptionally(err);
-        } else {
-          out.complete(new Content(processed, type, sr.withHoles()));
-        }
-      });
-      return;
+    if (rt.config.esi() && SurrogateControl.wantsEsi(response)) {
+      EsiTemplate t;
+      try {
+        t = EsiTemplate.parse(bytes, rt.esiLimits);
+      } catch (EsiException e) {
+        // The origin's bug: a 502 naming it, for this request and those waiting on it; nothing stored.
+        out.completeExceptionally(e);
+        return;
+      }
+      if (t.hasIncludes()) {
+        out.complete(new Content(bytes, type, sr.withTemplate(t)));
+        return;
+      }
+      bytes = literalOutput(t); // only removed markup: what every request would get
     }
     out.complete(new Content(bytes, type, sr));
   }
@@ -229,13 +235,19 @@ final class CacheFetch implements OriginCall.Listener {
     out.completeExceptionally(new PassThrough(r, Unpooled.wrappedBuffer(bytes), null, why, hfp));
   }
 
-  static boolean wantsEsi(Fields response) {
-    for (String v : response.all("Surrogate-Control")) {
-      if (v.toLowerCase(java.util.Locale.ROOT).contains("content=\"esi/1.0\"")) {
-        return true;
-      }
+  /** The output of a template without includes: its literal parts. */
+  static byte[] literalOutput(EsiTemplate t) {
+    if (t.isVerbatim()) {
+      return t.body();
     }
-    return false;
+    byte[] out = new byte[(int) t.literalBytes()];
+    int at = 0;
+    for (EsiTemplate.Part p : t.parts()) {
+      EsiTemplate.Literal l = (EsiTemplate.Literal) p;
+      System.arraycopy(l.array(), l.offset(), out, at, l.length());
+      at += l.length();
+    }
+    return out;
   }
 
   private static String reason(Storability.Reason r) {

@@ -139,6 +139,12 @@ record CacheStatus(
     return new CacheStatus(cache, isHit, fwd, fwdStatus, ttl, stored, collapsed, key, requireNonNull(value, "detail"));
   }
 
+  /** With {@code value} added to the detail: {@code value}, or {@code <detail>+<value>}. */
+  CacheStatus addDetail(String value) {
+    requireNonNull(value, "value");
+    return detail(detail == null ? value : detail + "+" + value);
+  }
+
   /** The member as serialized in the field, e.g. {@code Freshcache; fwd=uri-miss; stored}. */
   @Override
   public String toString() {

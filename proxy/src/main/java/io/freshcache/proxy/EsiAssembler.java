@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Fills a template's includes synchronously and returns the assembled bytes: the simple first
- * version for the data path, which can later fetch includes concurrently with the same rules ({@link
- * EsiExpansion}, {@link #onError}).
+ * Fills a template's includes and returns the assembled bytes. One pass is synchronous; the data
+ * path ({@link EsiAssembly}) fetches includes concurrently by running passes with a {@code fetch}
+ * that answers {@link Fetched#PENDING} for what has not arrived yet, so every rule below lives here
+ * only.
  *
  * <p><b>Includes are holes.</b> Each include is its own request to the origin and its own cache
  * entry, with its own tags and scope; the {@code fetch} function the caller passes does that (cache
@@ -28,12 +29,18 @@ import java.util.function.Function;
  *
  * <p>A path is fetched at most once per assembly: a fragment included twice is the same bytes
  * twice. {@code fetch} is called on the caller's thread; an exception it throws is an include
- * failure (with the exception's text), not an exception from {@link #assemble}.
+ * failure (with the exception's text), not an exception from {@link #assemble}. A {@code fetch}
+ * that may answer {@link Fetched#PENDING} makes {@link #assemble} one pass of several: it returns
+ * {@link Outcome.Incomplete} until a pass meets no pending fragment, and that pass decides exactly
+ * as a synchronous run with the same fragments would.
  */
 final class EsiAssembler {
 
   /** What {@code fetch} returns for one path. */
-  sealed interface Fetched permits Fetched.Fragment, Fetched.Failure {
+  sealed interface Fetched permits Fetched.Fragment, Fetched.Failure, Fetched.Pending {
+
+    /** Not known yet (the fetch is under way): the pass leaves the include out and ends {@link Outcome.Incomplete}. */
+    Fetched PENDING = new Pending();
 
     /** A fragment: its template ({@link EsiTemplate#literal} for a response without ESI). */
     record Fragment(EsiTemplate template) implements Fetched {
@@ -55,6 +62,9 @@ final class EsiAssembler {
       }
     }
 
+    /** See {@link #PENDING}. */
+    record Pending() implements Fetched {}
+
     /** A fragment whose body is used as it is. */
     static Fetched body(byte[] body) {
       return new Fragment(EsiTemplate.literal(body));
@@ -72,7 +82,7 @@ final class EsiAssembler {
   }
 
   /** The result of {@link #assemble}. */
-  sealed interface Outcome permits Outcome.Assembled, Outcome.Failed {
+  sealed interface Outcome permits Outcome.Assembled, Outcome.Failed, Outcome.Incomplete {
 
     /**
      * The assembled body.
@@ -84,6 +94,13 @@ final class EsiAssembler {
 
     /** The response fails: answer 502 and log the error's message. */
     record Failed(EsiError error) implements Outcome {}
+
+    /**
+     * {@code fetch} answered {@link Fetched#PENDING} at least once: run another pass once more
+     * fragments are known. Nothing else of this pass counts, errors included (a pending include
+     * that turns out to fail may change which error it is, or the alternatives tried).
+     */
+    record Incomplete() implements Outcome {}
   }
 
   /** The output so far: slices of template bodies. */
@@ -92,6 +109,7 @@ final class EsiAssembler {
   private final Function<String, Fetched> fetch;
   private final long maxOutputBytes;
   private long total;
+  private boolean incomplete;
 
   private EsiAssembler(Function<String, Fetched> fetch, long maxOutputBytes) {
     this.fetch = fetch;
@@ -112,6 +130,9 @@ final class EsiAssembler {
     requireNonNull(fetch, "fetch");
     EsiAssembler a = new EsiAssembler(fetch, expansion.limits().maxOutputBytes());
     EsiError error = a.expand(template, expansion);
+    if (a.incomplete) {
+      return new Outcome.Incomplete();
+    }
     if (error != null) {
       return new Outcome.Failed(error);
     }
@@ -203,6 +224,10 @@ final class EsiAssembler {
         f = new Fetched.Failure(e.toString());
       }
       fetched.put(path, f);
+    }
+    if (f instanceof Fetched.Pending) {
+      incomplete = true;
+      return null; // nothing for now; neither its alt nor its onerror is decided on in this pass
     }
     if (f instanceof Fetched.Failure failure) {
       return new EsiError(EsiError.Kind.FETCH, "ESI include " + path + " failed: " + Fields.printable(failure.reason())

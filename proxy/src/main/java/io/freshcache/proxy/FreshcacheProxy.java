@@ -103,6 +103,12 @@ public final class FreshcacheProxy implements AutoCloseable {
       // reports why (502 or 504).
       Duration renderTimeout = config.originConnectTimeout().plus(config.originResponseTimeout()).plusSeconds(5);
       var b = Freshcache.builder().maximumBytes(config.maximumBytes()).renderTimeout(renderTimeout).listener(live);
+      if (!config.rebuild().isEmpty()) {
+        var matches = PathGlob.anyOf(config.rebuild());
+        b.rebuild(key -> key.scope().equals(io.freshcache.core.Scope.PUBLIC) && matches.test(key.resource()))
+            .rebuildRate(config.rebuildRate())
+            .rebuildConcurrency(config.rebuildConcurrency());
+      }
       if (registry != null) {
         b.meterRegistry(registry);
       }
@@ -234,14 +240,6 @@ public final class FreshcacheProxy implements AutoCloseable {
     m.put("entries", cs.entryCount());
     m.put("storedBytes", cs.storedBytes());
     return m;
-  }
-
-  /**
-   * Installs the processor for responses with {@code Surrogate-Control: content="ESI/1.0"} (used when
-   * {@link ProxyConfig#esi()} is on). For the integrator; call before traffic.
-   */
-  void surrogateProcessor(SurrogateProcessor processor) {
-    rt.surrogates = processor;
   }
 
   private void bindTo(MeterRegistry registry) {

@@ -34,6 +34,14 @@ import java.time.Duration;
  *     freshcache.access})
  * @param ioThreads event loop threads for clients and origin connections, 0 for one per core
  * @param shutdownGrace how long a graceful shutdown waits for requests in progress
+ * @param rebuild path globs ({@code *} within a segment, {@code **} across) of public entries that are
+ *     fetched again in the background when invalidated (the {@code rebuild} policy), instead of only
+ *     being evicted; empty for none
+ * @param rebuildRate how many background rebuilds may start per second (an invalidation storm must
+ *     not flatten the origin)
+ * @param rebuildConcurrency how many background rebuilds may run at once
+ * @param staleWhileRebuild whether, while an invalidated entry is being rebuilt, other clients get the
+ *     invalidated copy at once instead of waiting (never the client whose request invalidated it)
  */
 public record ProxyConfig(
     URI origin,
@@ -53,7 +61,11 @@ public record ProxyConfig(
     int esiMaxIncludes,
     boolean accessLog,
     int ioThreads,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    java.util.List<String> rebuild,
+    double rebuildRate,
+    int rebuildConcurrency,
+    boolean staleWhileRebuild) {
 
   /** The environment variable read for the admin token when none is configured. */
   public static final String ADMIN_TOKEN_ENV = "FRESHCACHE_ADMIN_TOKEN";
@@ -105,6 +117,17 @@ public record ProxyConfig(
     }
     if (esiMaxIncludes < 1 || esiMaxIncludes > 1024) {
       throw new IllegalArgumentException("esiMaxIncludes: " + esiMaxIncludes + " (expected: 1..1024)");
+    }
+    requireNonNull(rebuild, "rebuild");
+    rebuild = java.util.List.copyOf(rebuild);
+    for (String glob : rebuild) {
+      PathGlob.check(glob, "rebuild");
+    }
+    if (!(rebuildRate > 0) || rebuildRate > 1_000_000) {
+      throw new IllegalArgumentException("rebuildRate: " + rebuildRate + " (expected: > 0 and <= 1000000 per second)");
+    }
+    if (rebuildConcurrency < 1 || rebuildConcurrency > 64) {
+      throw new IllegalArgumentException("rebuildConcurrency: " + rebuildConcurrency + " (expected: 1..64)");
     }
     if (ioThreads < 0 || ioThreads > 256) {
       throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: 0..256, 0 for one per core)");
@@ -164,6 +187,10 @@ public record ProxyConfig(
     private boolean accessLog = true;
     private int ioThreads;
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    private java.util.List<String> rebuild = java.util.List.of();
+    private double rebuildRate = 50;
+    private int rebuildConcurrency = 4;
+    private boolean staleWhileRebuild;
 
     Builder(URI origin) {
       this.origin = requireNonNull(origin, "origin");
@@ -277,11 +304,36 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Default none: invalidated entries are only evicted. */
+    public Builder rebuild(java.util.List<String> globs) {
+      rebuild = requireNonNull(globs, "rebuild");
+      return this;
+    }
+
+    /** Default 50 per second. */
+    public Builder rebuildRate(double perSecond) {
+      rebuildRate = perSecond;
+      return this;
+    }
+
+    /** Default 4. */
+    public Builder rebuildConcurrency(int value) {
+      rebuildConcurrency = value;
+      return this;
+    }
+
+    /** Default off: readers wait for the rebuild. */
+    public Builder staleWhileRebuild(boolean value) {
+      staleWhileRebuild = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public ProxyConfig build() {
       return new ProxyConfig(origin, listen, admin, adminToken, userCookie, userHeader, maximumBytes,
           maxHeaderBytes, maxCacheableBodyBytes, maxRequestBodyBytes, originConnectTimeout,
-          originResponseTimeout, esi, esiMaxDepth, esiMaxIncludes, accessLog, ioThreads, shutdownGrace);
+          originResponseTimeout, esi, esiMaxDepth, esiMaxIncludes, accessLog, ioThreads, shutdownGrace, rebuild,
+          rebuildRate, rebuildConcurrency, staleWhileRebuild);
     }
   }
 }

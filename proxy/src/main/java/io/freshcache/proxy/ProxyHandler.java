@@ -1,5 +1,6 @@
 package io.freshcache.proxy;
 
+import io.freshcache.core.AsyncRenderer;
 import io.freshcache.core.CacheKey;
 import io.freshcache.core.Content;
 import io.freshcache.core.Encoding;
@@ -8,6 +9,8 @@ import io.freshcache.core.RenderContext;
 import io.freshcache.core.RenderTimeoutException;
 import io.freshcache.core.Scope;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -36,8 +39,12 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -115,6 +122,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     int status;
     long bytesOut;
     String cacheStatus = "-";
+    /** Who this client is for read-your-writes (hashed identity or address); only with staleWhileRebuild. */
+    String writerKey;
 
     Exchange(HttpRequest request, boolean background) {
       this.request = request;
@@ -229,6 +238,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest req) {
       Exchange ex = new Exchange(req, false);
+      if (rt.config.staleWhileRebuild()) {
+        ex.writerKey = writerKey(req);
+      }
       begin(ex);
       if (msg instanceof HttpContent c) { // not from our decoder, but be exact
         onBody(ex, c);
@@ -328,35 +340,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ lookup
 
   private void lookup(Exchange ex) {
-    HttpHeaders h = ex.request.headers();
-    if (h.contains(HttpHeaderNames.CACHE_CONTROL) || h.contains(HttpHeaderNames.PRAGMA)) {
-      ex.directives = RequestDirectives.of(h.getAll(HttpHeaderNames.CACHE_CONTROL), h.getAll(HttpHeaderNames.PRAGMA));
-    }
-    if (rt.identity.configured()) {
-      ex.identity = rt.identity.of(h);
-    }
-    ProxyRuntime.Profile profile = rt.profiles.getIfPresent(ex.resource);
-    ex.profileKnown = profile != null;
-    boolean userScoped = profile != null && profile.userScoped();
-    if (userScoped && ex.identity == null) {
-      forward(ex, CacheStatus.Fwd.BYPASS, "private");
+    String pass = prepare(ex);
+    if (pass != null) {
+      forward(ex, CacheStatus.Fwd.BYPASS, pass);
       return;
     }
-    if (!ex.directives.onlyIfCached() && rt.hitForPass.getIfPresent(ex.resource) != null) {
-      forward(ex, CacheStatus.Fwd.BYPASS, "hit-for-pass");
-      return;
-    }
-    ex.vary = profile == null ? Vary.NONE : profile.vary();
-    String variant = ex.vary.variant(h::getAll);
-    CacheKey key = new CacheKey(ex.resource, variant, Scope.PUBLIC);
-    if (ex.identity != null) {
-      CacheKey mine = key.withScope(Scope.user(ex.identity));
-      // Its own entry first: a per-user entry may exist even when the profile was forgotten.
-      if (userScoped || rt.cache.getIfPresent(mine) != null) {
-        key = mine;
-      }
-    }
-    ex.key = key;
+    CacheKey key = ex.key;
     if (ex.directives.onlyIfCached()) {
       Page p = rt.cache.getIfPresent(key);
       if (p != null && usable(ex, p)) {
@@ -366,7 +355,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    CompletableFuture<Page> f = rt.cache.getAsync(key, p -> usable(ex, p), rc -> render(ex, rc));
+    AsyncRenderer renderer = key.scope() == Scope.PUBLIC && rt.rebuilds.test(ex.resource)
+        ? new Rebuildable(ex) : rc -> render(ex, rc);
+    // Stale while rebuilding: only for clients that did not just write (read your writes).
+    boolean staleOk = rt.config.staleWhileRebuild() && rt.cache.rebuildsPending() > 0
+        && (ex.writerKey == null || rt.recentWriters.getIfPresent(ex.writerKey) == null);
+    CompletableFuture<Page> f = staleOk
+        ? rt.cache.getAsyncAllowingStale(key, p -> usable(ex, p), renderer)
+        : rt.cache.getAsync(key, p -> usable(ex, p), renderer);
     if (f.isDone()) {
       Page p = null;
       Throwable err = null;
@@ -385,6 +381,41 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         loop.execute(() -> onPage(ex, p, err, true));
       }
     });
+  }
+
+  /**
+   * Reads what the cache path needs from a GET or HEAD (directives, identity, the resource's profile)
+   * and sets {@code ex.key}; or returns why the request must be passed instead (Cache-Status detail).
+   */
+  private String prepare(Exchange ex) {
+    HttpHeaders h = ex.request.headers();
+    if (h.contains(HttpHeaderNames.CACHE_CONTROL) || h.contains(HttpHeaderNames.PRAGMA)) {
+      ex.directives = RequestDirectives.of(h.getAll(HttpHeaderNames.CACHE_CONTROL), h.getAll(HttpHeaderNames.PRAGMA));
+    }
+    if (rt.identity.configured()) {
+      ex.identity = rt.identity.of(h);
+    }
+    ProxyRuntime.Profile profile = rt.profiles.getIfPresent(ex.resource);
+    ex.profileKnown = profile != null;
+    boolean userScoped = profile != null && profile.userScoped();
+    if (userScoped && ex.identity == null) {
+      return "private";
+    }
+    if (!ex.directives.onlyIfCached() && rt.hitForPass.getIfPresent(ex.resource) != null) {
+      return "hit-for-pass";
+    }
+    ex.vary = profile == null ? Vary.NONE : profile.vary();
+    String variant = ex.vary.variant(h::getAll);
+    CacheKey key = new CacheKey(ex.resource, variant, Scope.PUBLIC);
+    if (ex.identity != null) {
+      CacheKey mine = key.withScope(Scope.user(ex.identity));
+      // Its own entry first: a per-user entry may exist even when the profile was forgotten.
+      if (userScoped || rt.cache.getIfPresent(mine) != null) {
+        key = mine;
+      }
+    }
+    ex.key = key;
+    return null;
   }
 
   /**
@@ -411,6 +442,53 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.stale = p;
         ex.staleFwd = r.fwd();
         return false;
+    }
+  }
+
+  /**
+   * The renderer of a public entry under the rebuild policy, which the cache keeps with the entry. Its
+   * first call is this request's miss; a later call comes from a background rebuild, long after this
+   * request (and maybe its connection) ended: it fetches afresh as a background request from a copy of
+   * the request without the client's credentials or conditions, on this handler's event loop.
+   */
+  private final class Rebuildable implements AsyncRenderer {
+    private volatile Exchange first;
+    private final HttpRequest template;
+    private final String resource;
+    private final Vary vary;
+    private final CacheKey key;
+
+    Rebuildable(Exchange ex) {
+      this.first = ex;
+      HttpHeaders h = new DefaultHttpHeaders();
+      h.set(ex.request.headers());
+      for (CharSequence n : new CharSequence[] {HttpHeaderNames.COOKIE, HttpHeaderNames.AUTHORIZATION,
+          HttpHeaderNames.PROXY_AUTHORIZATION}) {
+        h.remove(n);
+      }
+      this.template = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.request.uri(), h);
+      this.resource = ex.resource;
+      this.vary = ex.vary;
+      this.key = ex.key;
+    }
+
+    @Override
+    public CompletionStage<Content> render(RenderContext rc) {
+      Exchange ex = first;
+      if (ex != null) {
+        first = null;
+        return ProxyHandler.this.render(ex, rc);
+      }
+      Exchange bg = new Exchange(template, true);
+      bg.resource = resource;
+      bg.vary = vary;
+      bg.key = key;
+      bg.requestDone = true;
+      return ProxyHandler.this.render(bg, rc).whenComplete((c, err) -> {
+        if (err != null && unwrap(err) instanceof PassThrough pt) {
+          pt.discard(); // nobody to relay it to
+        }
+      });
     }
   }
 
@@ -501,6 +579,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       error(ex, 504, "origin timed out", false);
       return;
     }
+    if (cause instanceof EsiException esi) {
+      rt.stats.originErrors.increment();
+      LOG.warn("{} {}: bad ESI from the origin: {}", ex.method, ex.resource, esi.getMessage());
+      error(ex, 502, "bad ESI from the origin: " + shortText(esi.getMessage()), false);
+      return;
+    }
     LOG.warn("{} {} failed", ex.method, ex.resource, cause);
     error(ex, 502, "proxy error", false);
   }
@@ -562,6 +646,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void servePage(Exchange ex, Page page, CacheStatus status) {
     StoredResponse sr = (StoredResponse) page.attachment();
+    if (sr.template != null) {
+      serveAssembled(ex, sr.etag(page), sr, status, false);
+      return;
+    }
     StoredResponse.Encoded enc = sr.encoded(page);
     HttpHeaders h = ex.request.headers();
     boolean gzip = enc.gzipHead != null && AcceptEncoding.acceptsGzip(h.get(HttpHeaderNames.ACCEPT_ENCODING));
@@ -608,6 +696,365 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ByteBuf body = (gzip ? enc.gzipBody : enc.identityBody).duplicate();
     ex.bytesOut += body.readableBytes();
     complete(ex, raw.write(body));
+  }
+
+  // ------------------------------------------------------------------ ESI: a page assembled from its fragments
+
+  /**
+   * Serves an entry that is an ESI template: assembles it ({@link EsiAssembly}), each include an
+   * internal GET through the cache path as this client ({@link #fragment}), without blocking the
+   * loop, then writes the result. The exchange stays current meanwhile.
+   */
+  private void serveAssembled(Exchange ex, String pageEtag, StoredResponse sr, CacheStatus status, boolean personal) {
+    rt.stats.esiAssemblies.increment();
+    EsiAssembly.start(sr.template, ex.resource, rt.config.originAuthority(), rt.esiLimits, loop, p -> fragment(ex, p))
+        .whenComplete((r, err) -> onLoop(() -> writeAssembled(ex, pageEtag, sr, status, personal, r, err)));
+  }
+
+  /**
+   * Serves an ESI response that is not stored (passed through: uncacheable, private, hit-for-pass):
+   * parsed and assembled like a stored one, and private, as it was fetched for this request only.
+   */
+  private void serveAssembledOnce(Exchange ex, HttpResponse head, byte[] body, CacheStatus status) {
+    EsiTemplate t;
+    try {
+      t = EsiTemplate.parse(body, rt.esiLimits);
+    } catch (EsiException e) {
+      rt.stats.originErrors.increment();
+      LOG.warn("{} {}: bad ESI from the origin: {}", ex.method, ex.resource, e.getMessage());
+      error(ex, 502, "bad ESI from the origin: " + shortText(e.getMessage()), false);
+      return;
+    }
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set(head.headers());
+    ProxyRuntime.stripHopByHop(h);
+    Fields fields = Fields.of(h).withoutAll(StoredResponse.NOT_STORED);
+    Instant now = Instant.ofEpochMilli(rt.now());
+    StoredResponse sr = new StoredResponse(head.status().code(), StoredResponse.reason(head.status().code(),
+        head.status().reasonPhrase()), fields, Freshness.of(fields, now, now), Vary.of(fields),
+        StoredResponse.upstream(head.headers().getAll("Cache-Status")), false).withTemplate(t);
+    String etag = fields.first("ETag");
+    serveAssembled(ex, etag != null ? etag : bodyEtag(body), sr, status, true);
+  }
+
+  private void writeAssembled(Exchange ex, String pageEtag, StoredResponse sr, CacheStatus status, boolean personal,
+      EsiAssembly.Result r, Throwable err) {
+    if (ex.clientGone || current != ex) {
+      return;
+    }
+    if (err != null) {
+      LOG.warn("{} {}: ESI assembly failed", ex.method, ex.resource, unwrap(err));
+      error(ex, 502, "proxy error", false);
+      return;
+    }
+    if (r.outcome() instanceof EsiAssembler.Outcome.Failed f) {
+      rt.stats.esiErrors.increment();
+      LOG.warn("{} {}: {}", ex.method, ex.resource, f.error().message());
+      error(ex, 502, shortText(f.error().message()), false);
+      return;
+    }
+    byte[] body = ((EsiAssembler.Outcome.Assembled) r.outcome()).body();
+    // As private as its most private part; revalidated on every use (the ETag makes that a 304).
+    boolean shared = !personal && ex.key != null && ex.key.scope().kind() == Scope.Kind.PUBLIC && r.allShared()
+        && !isPrivate(sr);
+    Fields fields = sr.fields.withoutAll(StoredResponse.NOT_ENCODED)
+        .without("Cache-Control").without("Expires").without("Last-Modified")
+        .with("Cache-Control", shared ? "no-cache" : "private, no-cache")
+        .with("ETag", assembledEtag(pageEtag, r));
+    if (!sr.vary.names().isEmpty()) {
+      fields = fields.with("Vary", sr.vary.toString());
+    }
+    long now = rt.now();
+    String cacheStatus = (sr.upstreamCacheStatus.isEmpty() ? "" : sr.upstreamCacheStatus + ", ")
+        + status.addDetail("esi");
+    if (rt.closing) {
+      ex.keepAlive = false;
+    }
+    int connection = !ex.keepAlive ? 1 : ex.request.protocolVersion() == HttpVersion.HTTP_1_0 ? 2 : 0;
+    ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), rt.dates.ascii(now), sr.ageSeconds(now), cacheStatus,
+        connection);
+    ex.cacheStatus = cacheStatus;
+    ex.responseStarted = true;
+    // If-None-Match only: Last-Modified and Date describe the page's template, not the assembly.
+    java.util.List<String> inm = ex.request.headers().getAll(HttpHeaderNames.IF_NONE_MATCH);
+    if (!inm.isEmpty()) {
+      Fields conditions = Fields.EMPTY;
+      for (String v : inm) {
+        conditions = conditions.with("If-None-Match", v);
+      }
+      if (Conditional.notModified(ex.method.name(), conditions, sr.status, fields, Instant.ofEpochMilli(now))) {
+        rt.stats.notModified.increment();
+        ByteBuf block = StoredResponse.notModifiedBlock(ctx.alloc(), fields);
+        raw.write(block, raw.voidPromise());
+        ex.status = 304;
+        ex.bytesOut = block.readableBytes() + tail.readableBytes();
+        complete(ex, raw.write(tail));
+        return;
+      }
+    }
+    ByteBuf head = sr.head(ctx.alloc(), fields, body.length);
+    ex.status = sr.status;
+    ex.bytesOut = head.readableBytes() + tail.readableBytes();
+    raw.write(head, raw.voidPromise());
+    if (ex.isHead()) {
+      complete(ex, raw.write(tail));
+      return;
+    }
+    raw.write(tail, raw.voidPromise());
+    ex.bytesOut += body.length;
+    complete(ex, raw.write(Unpooled.wrappedBuffer(body)));
+  }
+
+  /** Whether the page itself is private: its scope is a user's, or its Cache-Control says so. */
+  private static boolean isPrivate(StoredResponse sr) {
+    if (sr.freshness.directives().isPrivate()) {
+      return true;
+    }
+    for (String m : Fields.listMembers(sr.fields.all("Cache-Control"))) {
+      if (Fields.lower(m).startsWith("private")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A strong validator of an assembly: the page's and every consulted fragment's, hashed in order. */
+  static String assembledEtag(String pageEtag, EsiAssembly.Result r) {
+    MessageDigest md = sha256();
+    md.update(pageEtag.getBytes(StandardCharsets.UTF_8));
+    r.consulted().forEach((path, part) -> {
+      md.update((byte) 0);
+      md.update(path.getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+      md.update(part.etag() == null ? new byte[] {'!'} : part.etag().getBytes(StandardCharsets.UTF_8));
+    });
+    byte[] d = md.digest();
+    return "\"esi-" + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(d, 16)) + "\"";
+  }
+
+  /** The same validator for a fragment that has no ETag of its own (fetched for this request only). */
+  static String bodyEtag(byte[] body) {
+    byte[] d = sha256().digest(body);
+    return "\"b-" + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(d, 16)) + "\"";
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+
+  /**
+   * One include of {@code parent}'s page: an internal GET of {@code path} that goes the way a client's
+   * GET would (key by resource, Vary and scope, own entry first, freshness, coalescing, hit-for-pass,
+   * Cache-Invalidate), with the client's request fields (cookies included) less its conditions and
+   * ranges, which were for the page. Called on the loop; completes on it.
+   */
+  private CompletableFuture<EsiAssembly.Part> fragment(Exchange parent, String path) {
+    CompletableFuture<EsiAssembly.Part> out = new CompletableFuture<>();
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set(parent.request.headers());
+    for (CharSequence n : new CharSequence[] {HttpHeaderNames.IF_NONE_MATCH, HttpHeaderNames.IF_MODIFIED_SINCE,
+        HttpHeaderNames.IF_MATCH, HttpHeaderNames.IF_UNMODIFIED_SINCE, HttpHeaderNames.IF_RANGE, HttpHeaderNames.RANGE,
+        HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.EXPECT}) {
+      h.remove(n);
+    }
+    h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+    Exchange sub = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, h), true);
+    sub.requestDone = true;
+    sub.resource = RequestTarget.resource(path);
+    if (sub.resource == null) {
+      out.complete(EsiAssembly.Part.failure("not a valid request target"));
+      return out;
+    }
+    String pass = prepare(sub);
+    if (pass != null) {
+      fetchUncached(sub, out);
+      return out;
+    }
+    if (sub.directives.onlyIfCached()) {
+      Page p = rt.cache.getIfPresent(sub.key);
+      out.complete(p != null && usable(sub, p) ? partOf(p, sub) : EsiAssembly.Part.failure("not cached (only-if-cached)"));
+      return out;
+    }
+    rt.cache.getAsync(sub.key, p -> usable(sub, p), rc -> render(sub, rc))
+        .whenComplete((p, err) -> onLoop(() -> onFragment(sub, p, err, out)));
+    return out;
+  }
+
+  private void onFragment(Exchange sub, Page page, Throwable err, CompletableFuture<EsiAssembly.Part> out) {
+    if (err == null) {
+      out.complete(partOf(page, sub));
+      return;
+    }
+    Throwable cause = unwrap(err);
+    if (cause instanceof PassThrough pt) {
+      if (!sub.leader) {
+        fetchUncached(sub, out); // not ours to use: it may be another user's
+        return;
+      }
+      if (pt.hitForPass) {
+        rt.hitForPass.put(sub.resource, pt.reason);
+      }
+      EsiAssembly.Part stale = pt.originError ? staleFragment(sub) : null;
+      if (stale != null || pt.call != null) {
+        pt.discard();
+        out.complete(stale != null ? stale : EsiAssembly.Part.failure("too large to cache"));
+        return;
+      }
+      byte[] body = ByteBufUtil.getBytes(pt.body);
+      pt.body.release();
+      out.complete(partOf(pt.head.status().code(), Fields.of(pt.head.headers()), body));
+      return;
+    }
+    if (cause instanceof OriginFailure || cause instanceof RenderTimeoutException) {
+      rt.stats.originErrors.increment();
+      EsiAssembly.Part stale = staleFragment(sub);
+      out.complete(stale != null ? stale : EsiAssembly.Part.failure(cause.getMessage()));
+      return;
+    }
+    if (cause instanceof EsiException) {
+      out.complete(EsiAssembly.Part.failure(cause.getMessage()));
+      return;
+    }
+    LOG.warn("ESI include {} failed", sub.resource, cause);
+    out.complete(EsiAssembly.Part.failure(cause.toString()));
+  }
+
+  /** The refused entry of a fragment, if stale-if-error allows it. */
+  private EsiAssembly.Part staleFragment(Exchange sub) {
+    Page stale = sub.stale;
+    if (stale == null || !(stale.attachment() instanceof StoredResponse sr)
+        || !sr.freshness.mayServeStaleIfError(sub.directives, Instant.ofEpochMilli(rt.now()))) {
+      return null;
+    }
+    rt.stats.staleServed.increment();
+    return partOf(stale, sub);
+  }
+
+  /** A fragment from a cache entry. */
+  private static EsiAssembly.Part partOf(Page page, Exchange sub) {
+    StoredResponse sr = (StoredResponse) page.attachment();
+    String failed = fragmentFailure(sr.status);
+    if (failed != null) {
+      return EsiAssembly.Part.failure(failed);
+    }
+    EsiAssembler.Fetched f = sr.status == 204 ? EsiAssembler.Fetched.body(new byte[0])
+        : sr.template != null ? EsiAssembler.Fetched.template(sr.template)
+        : EsiAssembler.Fetched.body(page.body());
+    return new EsiAssembly.Part(f, sr.etag(page), sub.key.scope().kind() == Scope.Kind.PUBLIC);
+  }
+
+  /** A fragment fetched for this request only (not stored): never shared. */
+  private EsiAssembly.Part partOf(int status, Fields response, byte[] body) {
+    String failed = fragmentFailure(status);
+    if (failed != null) {
+      return EsiAssembly.Part.failure(failed);
+    }
+    if (status == 204) {
+      body = new byte[0];
+    }
+    String coding = response.first("Content-Encoding");
+    if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+      return EsiAssembly.Part.failure("origin sent a " + Fields.printable(coding) + " body");
+    }
+    EsiTemplate t = EsiTemplate.literal(body);
+    if (rt.config.esi() && SurrogateControl.wantsEsi(response)) {
+      try {
+        t = EsiTemplate.parse(body, rt.esiLimits);
+      } catch (EsiException e) {
+        return EsiAssembly.Part.failure(e.getMessage());
+      }
+    }
+    return new EsiAssembly.Part(EsiAssembler.Fetched.template(t), bodyEtag(body), false);
+  }
+
+  /** Why a fragment with this status is a failed include, or null: only 200, 203 and 204 (empty) are content. */
+  private static String fragmentFailure(int status) {
+    return status == 200 || status == 203 || status == 204 ? null : "origin answered " + status;
+  }
+
+  /** A fragment that skips the cache (pass): one origin GET, its body collected for the assembly only. */
+  private void fetchUncached(Exchange sub, CompletableFuture<EsiAssembly.Part> out) {
+    rt.stats.passes.increment();
+    rt.stats.originRequests.increment();
+    OriginCall.start(rt.origin(loop), originRequest(sub, false), false, new OriginCall.Listener() {
+      private HttpResponse head;
+      private CompositeByteBuf body;
+
+      @Override
+      public void onResponse(OriginCall call, HttpResponse response) {
+        rt.applyInvalidations(response.headers());
+        if (HttpUtil.getContentLength(response, -1L) > rt.config.maxCacheableBodyBytes()) {
+          call.abort();
+          out.complete(EsiAssembly.Part.failure("too large"));
+          return;
+        }
+        head = response;
+        body = Unpooled.compositeBuffer(1024);
+        call.read();
+      }
+
+      @Override
+      public void onContent(OriginCall call, HttpContent content) {
+        if (body == null) {
+          content.release();
+          return;
+        }
+        if (content.content().isReadable()) {
+          body.addComponent(true, content.content().retain());
+        }
+        content.release();
+        boolean last = content instanceof LastHttpContent;
+        if (body.readableBytes() > rt.config.maxCacheableBodyBytes()) {
+          body.release();
+          body = null;
+          if (!last) {
+            call.abort();
+          }
+          out.complete(EsiAssembly.Part.failure("too large"));
+          return;
+        }
+        if (!last) {
+          call.read();
+          return;
+        }
+        byte[] bytes = ByteBufUtil.getBytes(body);
+        body.release();
+        body = null;
+        out.complete(partOf(head.status().code(), Fields.of(head.headers()), bytes));
+      }
+
+      @Override
+      public void onFailure(OriginCall call, OriginFailure failure) {
+        rt.stats.originErrors.increment();
+        if (body != null) {
+          body.release();
+          body = null;
+        }
+        out.complete(EsiAssembly.Part.failure(failure.getMessage()));
+      }
+    });
+  }
+
+  /** One line of at most 300 printable characters, for an error body. */
+  static String shortText(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 300));
+    for (int i = 0; i < s.length() && b.length() < 300; i++) {
+      char c = s.charAt(i);
+      b.append(c < 0x20 || c > 0x7E ? '?' : c);
+    }
+    return s.length() > 300 ? b.append("...").toString() : b.toString();
+  }
+
+  private void onLoop(Runnable r) {
+    if (loop.inEventLoop()) {
+      r.run();
+    } else {
+      loop.execute(r);
+    }
   }
 
   // ------------------------------------------------------------------ pass: relay to and from the origin
@@ -679,6 +1126,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     String via = req.headers().get(HttpHeaderNames.VIA);
     h.set(HttpHeaderNames.VIA, via == null ? StoredResponse.VIA : via + ", " + StoredResponse.VIA);
+    if (rt.config.esi()) {
+      // Appended to a downstream surrogate's own (W3C Edge Architecture 1.0).
+      String capability = String.join(", ", req.headers().getAll(SurrogateControl.CAPABILITY_HEADER));
+      h.set(SurrogateControl.CAPABILITY_HEADER, capability.isBlank()
+          ? SurrogateControl.CAPABILITY : capability + ", " + SurrogateControl.CAPABILITY);
+    }
     String uri = req.uri().startsWith("/") ? req.uri() : ex.resource;
     HttpMethod method = forCache ? HttpMethod.GET : req.method();
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, h);
@@ -694,6 +1147,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final boolean applyHeaders;
     private boolean discardBody;
     boolean started;
+    /** An ESI response being collected to be assembled (not relayed as it is), or null. */
+    private CompositeByteBuf esiBody;
+    private HttpResponse esiHead;
 
     Relay(Exchange ex, CacheStatus status, boolean applyHeaders) {
       this.ex = ex;
@@ -705,8 +1161,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void onResponse(OriginCall call, HttpResponse head) {
       int code = head.status().code();
       if (applyHeaders) {
-        rt.applyInvalidations(head.headers());
+        boolean wrote = rt.applyInvalidations(head.headers());
         rt.invalidateAfterUnsafe(ex.method, code, ex.resource, head.headers(), ex.request.headers().get(HttpHeaderNames.HOST));
+        if (wrote || !ProxyRuntime.isSafe(ex.method)) {
+          rt.noteWriter(ex.writerKey);
+        }
       }
       if (ex.clientGone || current != ex) {
         if (call != null) {
@@ -715,6 +1174,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       started = true;
+      if (rt.config.esi() && !ex.isHead() && code == 200 && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
+        esiHead = head;
+        esiBody = Unpooled.compositeBuffer(1024);
+        if (applyHeaders && call != null && !call.isDone()) {
+          call.read();
+        }
+        return;
+      }
       HttpHeaders h = new DefaultHttpHeaders();
       h.set(head.headers());
       ProxyRuntime.stripHopByHop(h);
@@ -754,9 +1221,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       boolean last = content instanceof LastHttpContent;
       if (ex.clientGone || current != ex || !started) {
         content.release();
+        if (esiBody != null) {
+          esiBody.release();
+          esiBody = null;
+        }
         if (!last && call != null) {
           call.abort();
         }
+        return;
+      }
+      if (esiBody != null) {
+        collectEsi(call, content, last);
         return;
       }
       if (discardBody) {
@@ -789,9 +1264,42 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
 
+    private void collectEsi(OriginCall call, HttpContent content, boolean last) {
+      if (content.content().isReadable()) {
+        esiBody.addComponent(true, content.content().retain());
+      }
+      content.release();
+      if (esiBody.readableBytes() > rt.config.maxCacheableBodyBytes()) {
+        esiBody.release();
+        esiBody = null;
+        if (!last && call != null) {
+          call.abort();
+        }
+        LOG.warn("{} {}: ESI response above maxCacheableBodyBytes", ex.method, ex.resource);
+        error(ex, 502, "ESI response too large", false);
+        return;
+      }
+      if (!last) {
+        call.read();
+        return;
+      }
+      byte[] bytes = ByteBufUtil.getBytes(esiBody);
+      esiBody.release();
+      esiBody = null;
+      serveAssembledOnce(ex, esiHead, bytes, status.fwdStatus(esiHead.status().code()));
+    }
+
     @Override
     public void onFailure(OriginCall call, OriginFailure failure) {
       rt.stats.originErrors.increment();
+      if (esiBody != null) {
+        esiBody.release();
+        esiBody = null;
+        if (!ex.clientGone && current == ex) {
+          error(ex, failure.status(), failure.timeout ? "origin timed out" : "origin unreachable", false);
+        }
+        return;
+      }
       if (ex.clientGone || current != ex) {
         return;
       }
@@ -906,6 +1414,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
    * cannot be told from the next request). The end of a body-less request ({@code
    * LastHttpContent.EMPTY}) may still be on its way; it is dropped when it comes.
    */
+  /** Who a client is for read-your-writes: its hashed identity if it has one, else its address. */
+  private String writerKey(HttpRequest req) {
+    String id = rt.identity.configured() ? rt.identity.of(req.headers()) : null;
+    if (id != null) {
+      return "u:" + id;
+    }
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? "a:" + a.getAddress().getHostAddress() : null;
+  }
+
   /** Whether the request's only upgrade offer is HTTP/2 over cleartext ({@code Upgrade: h2c}). */
   static boolean isH2cOffer(HttpHeaders h) {
     for (String line : h.getAll(HttpHeaderNames.UPGRADE)) {

@@ -52,10 +52,20 @@ final class ProxyRuntime {
   final AtomicInteger inFlight = new AtomicInteger();
   /** Set once at shutdown: responses then close their connection. */
   volatile boolean closing;
+  /** Resources whose public entries are rebuilt in the background when invalidated ({@link ProxyConfig#rebuild()}). */
+  final java.util.function.Predicate<String> rebuilds;
+  /**
+   * Clients whose request invalidated something in the last {@value #WRITER_MEMORY_SECONDS} seconds
+   * (hashed identity or address): they never get a stale copy while a rebuild is pending, so they read
+   * their own writes. Only kept with {@link ProxyConfig#staleWhileRebuild()}.
+   */
+  final Cache<String, Boolean> recentWriters =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofSeconds(WRITER_MEMORY_SECONDS)).build();
+  static final int WRITER_MEMORY_SECONDS = 30;
   /** Server-Sent Events to browsers showing entries that change; fed by the cache's events. */
   final LiveEvents live;
-  /** The ESI hook, or null; set by the integrator before traffic. */
-  volatile SurrogateProcessor surrogates;
+  /** The bounds on ESI processing ({@link ProxyConfig#esi()}). */
+  final EsiLimits esiLimits;
   private final ConcurrentHashMap<EventLoop, OriginClient> originClients = new ConcurrentHashMap<>();
 
   ProxyRuntime(ProxyConfig config, Freshcache cache, LiveEvents live, Class<? extends Channel> originChannelClass,
@@ -63,7 +73,9 @@ final class ProxyRuntime {
     this.config = config;
     this.cache = cache;
     this.live = live;
+    this.rebuilds = PathGlob.anyOf(config.rebuild());
     this.identity = Identity.of(config);
+    this.esiLimits = EsiLimits.of(config);
     this.originChannelClass = originChannelClass;
     this.clients = clients;
   }
@@ -96,10 +108,10 @@ final class ProxyRuntime {
    * is relayed, so the client that caused the change sees it on its next request. Malformed tags are
    * logged and skipped.
    */
-  void applyInvalidations(HttpHeaders response) {
+  boolean applyInvalidations(HttpHeaders response) {
     List<String> lines = response.getAll(TagHeaders.INVALIDATE_HEADER);
     if (lines.isEmpty()) {
-      return;
+      return false;
     }
     TagHeaders.Invalidations inv = TagHeaders.invalidations(lines);
     for (TagHeaders.Rejected r : inv.rejected()) {
@@ -118,6 +130,14 @@ final class ProxyRuntime {
       } catch (IllegalArgumentException e) {
         LOG.warn("Cache-Invalidate: prefix {}: {}", prefix, e.getMessage());
       }
+    }
+    return true;
+  }
+
+  /** Remembers that this client just wrote (see {@link #recentWriters}); null keys are ignored. */
+  void noteWriter(String writerKey) {
+    if (writerKey != null && config.staleWhileRebuild()) {
+      recentWriters.put(writerKey, Boolean.TRUE);
     }
   }
 

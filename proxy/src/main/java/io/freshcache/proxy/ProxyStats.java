@@ -18,6 +18,9 @@ final class ProxyStats {
   final LongAdder originConnects = new LongAdder();
   final LongAdder bytesOut = new LongAdder();
   final LongAdder clientErrors = new LongAdder();
+  /** ESI responses assembled (or tried), and those that failed (502). */
+  final LongAdder esiAssemblies = new LongAdder();
+  final LongAdder esiErrors = new LongAdder();
 
   Map<String, Object> snapshot() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -33,6 +36,8 @@ final class ProxyStats {
     m.put("originErrors", originErrors.sum());
     m.put("clientErrors", clientErrors.sum());
     m.put("bytesOut", bytesOut.sum());
+    m.put("esiAssemblies", esiAssemblies.sum());
+    m.put("esiErrors", esiErrors.sum());
     return m;
   }
 }

@@ -31,7 +31,7 @@ final class StoredResponse {
       "cache-invalidate", "surrogate-control", "via");
 
   /** Fields not copied from the stored ones into the pre-encoded block (written per request or rebuilt). */
-  private static final Set<String> NOT_ENCODED = Set.of("date", "age", "cache-status", "etag", "vary",
+  static final Set<String> NOT_ENCODED = Set.of("date", "age", "cache-status", "etag", "vary",
       "content-length", "content-encoding");
 
   static final String VIA = "1.1 freshcache";
@@ -53,19 +53,23 @@ final class StoredResponse {
   /** Whether no request directive can make a difference beyond plain freshness: no no-cache response. */
   private final boolean simple;
 
-  /** Whether the body has holes (ESI): the page is composed per request, so nothing is pre-encoded. */
-  final boolean hasHoles;
+  /**
+   * The parsed ESI template when the response asked for ESI and has includes, else null. The entry's
+   * body is then the template's body (the markup as the origin sent it); the response is assembled
+   * per request ({@link EsiAssembly}), so nothing is pre-encoded.
+   */
+  final EsiTemplate template;
 
   private volatile Encoded encoded;
 
   StoredResponse(int status, String reasonPhrase, Fields fields, Freshness freshness, Vary vary,
       String upstreamCacheStatus, boolean revalidated) {
-    this(status, reasonPhrase, fields, freshness, vary, upstreamCacheStatus, revalidated, false);
+    this(status, reasonPhrase, fields, freshness, vary, upstreamCacheStatus, revalidated, null);
   }
 
   private StoredResponse(int status, String reasonPhrase, Fields fields, Freshness freshness, Vary vary,
-      String upstreamCacheStatus, boolean revalidated, boolean hasHoles) {
-    this.hasHoles = hasHoles;
+      String upstreamCacheStatus, boolean revalidated, EsiTemplate template) {
+    this.template = template;
     this.status = status;
     this.reasonPhrase = reasonPhrase;
     this.fields = fields;
@@ -99,16 +103,13 @@ final class StoredResponse {
     return simple && lifetimeMillis > ageMillis(nowMillis);
   }
 
-  /** The same response for a body with holes. */
-  StoredResponse withHoles() {
-    return new StoredResponse(status, reasonPhrase, fields, freshness, vary, upstreamCacheStatus, revalidated, true);
+  /** The same response, assembled from {@code t} when served (null: served as it is). */
+  StoredResponse withTemplate(EsiTemplate t) {
+    return new StoredResponse(status, reasonPhrase, fields, freshness, vary, upstreamCacheStatus, revalidated, t);
   }
 
   /** The pre-encoded form for {@code page} (this entry's page), built on first use. */
   Encoded encoded(Page page) {
-    if (hasHoles) {
-      return new Encoded(this, page);
-    }
     Encoded e = encoded;
     if (e == null) {
       e = new Encoded(this, page);
@@ -167,19 +168,7 @@ final class StoredResponse {
     }
 
     private static ByteBuf block(StoredResponse r, Fields f, int length, String coding) {
-      StringBuilder b = new StringBuilder(256);
-      b.append("HTTP/1.1 ").append(r.status).append(' ').append(r.reasonPhrase).append("\r\n");
-      for (Fields.Field x : f.lines()) {
-        b.append(x.name()).append(": ").append(x.value()).append("\r\n");
-      }
-      if (coding != null) {
-        b.append("Content-Encoding: ").append(coding).append("\r\n");
-      }
-      if (r.status != 204 && r.status != 304) {
-        b.append("Content-Length: ").append(length).append("\r\n");
-      }
-      b.append("Via: ").append(VIA).append("\r\n");
-      return direct(b.toString().getBytes(StandardCharsets.ISO_8859_1));
+      return direct(headText(r, f, length, coding).getBytes(StandardCharsets.ISO_8859_1));
     }
 
     private static ByteBuf direct(byte[] bytes) {
@@ -188,6 +177,31 @@ final class StoredResponse {
       // Freed by the JDK's cleaner when the entry is gone; never released through Netty.
       return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(d));
     }
+  }
+
+  /** The status line and fields of a response, with Content-Length, Content-Encoding and Via, without the end. */
+  private static String headText(StoredResponse r, Fields f, int length, String coding) {
+    StringBuilder b = new StringBuilder(256);
+    b.append("HTTP/1.1 ").append(r.status).append(' ').append(r.reasonPhrase).append("\r\n");
+    for (Fields.Field x : f.lines()) {
+      b.append(x.name()).append(": ").append(x.value()).append("\r\n");
+    }
+    if (coding != null) {
+      b.append("Content-Encoding: ").append(coding).append("\r\n");
+    }
+    if (r.status != 204 && r.status != 304) {
+      b.append("Content-Length: ").append(length).append("\r\n");
+    }
+    b.append("Via: ").append(VIA).append("\r\n");
+    return b.toString();
+  }
+
+  /** The header block of an identity response of this entry with other fields, for one request (an ESI assembly). */
+  ByteBuf head(ByteBufAllocator alloc, Fields f, int length) {
+    String text = headText(this, f, length, null);
+    ByteBuf out = alloc.buffer(text.length());
+    out.writeCharSequence(text, StandardCharsets.ISO_8859_1);
+    return out;
   }
 
   // ------------------------------------------------------------------ per-request blocks

@@ -9,6 +9,10 @@
  * and {@code OriginClient} the origin side, {@code StoredResponse} the entry's attachment and its
  * pre-encoded hit path.
  *
+ * <p>ESI (docs/esi.md): {@code EsiTemplate} parses, {@code EsiSrc} and {@code EsiExpansion} resolve
+ * and bound includes, {@code EsiAssembler} holds the fill-in rules and {@code EsiAssembly} runs them
+ * asynchronously; {@code ProxyHandler} fetches each include through the cache path as the client.
+ *
  * <p>The HTTP caching semantics are pure functions over immutable values ({@link
  * io.freshcache.proxy.Fields} is a header section):
  *

@@ -20,6 +20,11 @@
   var pageId = location.pathname + location.search;
   if (!seen[pageId]) { seen[pageId] = 1; ids.push(pageId); }
   var REGION = 'data-freshcache-page';
+  /* cache 'no-cache': the browser revalidates its own copy. Our own Cache-Control (a no-op directive)
+   * keeps the browser from adding max-age=0, which would make every cache on the way revalidate with
+   * the origin: Freshcache's copy is already the current one (invalidated on change). */
+  var FETCH = { credentials: 'same-origin', cache: 'no-cache',
+    headers: { Accept: 'text/html', 'Cache-Control': 'no-transform' } };
   function region(doc) { return doc.querySelector('[' + REGION + ']') || doc.querySelector('main'); }
 
   function url() {
@@ -56,7 +61,7 @@
   function refresh(id) {
     if (busy[id]) { again[id] = true; return; } // one fetch per fragment at a time; coalesce bursts
     busy[id] = true;
-    fetch(id, { credentials: 'same-origin', cache: 'no-cache', headers: { Accept: 'text/html' } })
+    fetch(id, FETCH)
       .then(function (r) {
         if (!r.ok) throw new Error('freshcache: ' + id + ' answered ' + r.status);
         return r.text().then(function (html) { swap(id, html, r.headers.get('ETag')); });
@@ -75,7 +80,7 @@
     if (etag && here.getAttribute('data-freshcache-etag') === etag) return;
     if (busy[pageId]) { again[pageId] = true; return; }
     busy[pageId] = true;
-    fetch(pageId, { credentials: 'same-origin', cache: 'no-cache', headers: { Accept: 'text/html' } })
+    fetch(pageId, FETCH)
       .then(function (r) {
         if (!r.ok) throw new Error('freshcache: ' + pageId + ' answered ' + r.status);
         return r.text().then(function (html) {
