@@ -65,6 +65,13 @@ public class HitBenchmark {
   private Freshcache freshcache;
   private Cache<String, byte[]> caffeine;
   private Cache<CacheKey, byte[]> caffeineByCacheKey;
+  private Cache<String, RenderedPage> caffeinePages;
+
+  /**
+   * What an application caching rendered pages itself would keep: the body with its media type and
+   * ETag. Reading the body dereferences the value, as any use of a cached page does.
+   */
+  record RenderedPage(byte[] body, String contentType, String etag) {}
   private CacheKey[] keys;
   private String[] resources;
   /** Indexes into {@link #keys}, uniformly random, fixed seed. */
@@ -104,6 +111,10 @@ public class HitBenchmark {
         .maximumWeight(MAXIMUM_BYTES)
         .<CacheKey, byte[]>weigher((k, v) -> v.length)
         .build();
+    caffeinePages = Caffeine.newBuilder()
+        .maximumWeight(MAXIMUM_BYTES)
+        .<String, RenderedPage>weigher((k, v) -> v.body().length)
+        .build();
     keys = new CacheKey[KEYS];
     resources = new String[KEYS];
     for (int i = 0; i < KEYS; i++) {
@@ -119,6 +130,7 @@ public class HitBenchmark {
       });
       caffeine.put(resources[i], body);
       caffeineByCacheKey.put(keys[i], body);
+      caffeinePages.put(resources[i], new RenderedPage(body, "text/html; charset=utf-8", "\"" + n + "\""));
     }
     SplittableRandom random = new SplittableRandom(42);
     sequence = new int[SEQUENCE_LENGTH];
@@ -170,6 +182,15 @@ public class HitBenchmark {
   @Benchmark
   public void caffeineGetIfPresent(Cursor cursor, Blackhole bh) {
     bh.consume(caffeine.getIfPresent(resources[cursor.next(sequence)]));
+  }
+
+  /**
+   * A third baseline: Caffeine holding page objects (body, media type, ETag), and the body read from
+   * the value, as an application caching its rendered pages would.
+   */
+  @Benchmark
+  public void caffeinePageObjectBody(Cursor cursor, Blackhole bh) {
+    bh.consume(caffeinePages.getIfPresent(resources[cursor.next(sequence)]).body());
   }
 
   /**
