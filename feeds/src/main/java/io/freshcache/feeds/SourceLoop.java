@@ -41,6 +41,21 @@ public final class SourceLoop {
   }
 
   /**
+   * Checks a source's name: it names the reader thread and the checkpoint file.
+   *
+   * @return {@code name}
+   * @throws IllegalArgumentException unless letters, digits, {@code . _ -}, not starting with {@code .}
+   */
+  public static String checkName(String name) {
+    requireNonNull(name, "name");
+    if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
+      throw new IllegalArgumentException("name: '" + name
+          + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
+    }
+    return name;
+  }
+
+  /**
    * Starts {@code reader} on the source's thread.
    *
    * @throws IllegalStateException if started before

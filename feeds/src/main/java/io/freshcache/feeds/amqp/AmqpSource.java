@@ -415,12 +415,7 @@ public final class AmqpSource implements ChangeSource {
     private Duration backoffMax = Duration.ofSeconds(30);
 
     private Builder(String name) {
-      requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
-        throw new IllegalArgumentException("name: '" + name
-            + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
-      }
-      this.name = name;
+      this.name = SourceLoop.checkName(name);
     }
 
     /**

@@ -528,12 +528,7 @@ public final class CouchDbSource implements ChangeSource {
     private Duration backoffMax = Duration.ofSeconds(30);
 
     private Builder(String name) {
-      requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
-        throw new IllegalArgumentException("name: '" + name
-            + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
-      }
-      this.name = name;
+      this.name = SourceLoop.checkName(name);
     }
 
     /** The database's URL, e.g. {@code http://127.0.0.1:5984/wiki}. Required. */

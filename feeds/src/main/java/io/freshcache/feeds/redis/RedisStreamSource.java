@@ -502,12 +502,7 @@ public final class RedisStreamSource implements ChangeSource {
     private Duration backoffMax = Duration.ofSeconds(30);
 
     private Builder(String name) {
-      requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
-        throw new IllegalArgumentException("name: '" + name
-            + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
-      }
-      this.name = name;
+      this.name = SourceLoop.checkName(name);
     }
 
     /** The server, e.g. {@code redis://127.0.0.1:6379/0} ({@code rediss://} for TLS). */
