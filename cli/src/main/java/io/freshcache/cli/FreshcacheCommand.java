@@ -57,7 +57,11 @@ public final class FreshcacheCommand implements Callable<Integer> {
     throw new ParameterException(spec.commandLine(), "Missing subcommand (try 'freshcache demo')");
   }
 
-  private static String describe(Throwable ex) {
+  /**
+   * The message of {@code ex} followed by those of its causes that add something, for one-line
+   * error reports.
+   */
+  static String describe(Throwable ex) {
     StringBuilder sb = new StringBuilder(String.valueOf(ex.getMessage() != null ? ex.getMessage() : ex));
     for (Throwable c = ex.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
       if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {

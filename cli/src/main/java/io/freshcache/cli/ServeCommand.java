@@ -264,7 +264,7 @@ public final class ServeCommand implements Callable<Integer> {
         sources = feedsFile.sources(Checkpoints.directory(resolved.feedsCheckpoints()));
       } catch (UncheckedIOException e) {
         err.println("freshcache serve: feedsCheckpoints: " + resolved.feedsCheckpoints() + ": cannot use it: "
-            + describe(e) + " (expected: a writable directory)");
+            + FreshcacheCommand.describe(e) + " (expected: a writable directory)");
         err.flush();
         return 2;
       }
@@ -278,7 +278,7 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       proxy = starter.apply(cfg);
     } catch (RuntimeException e) {
-      err.println("freshcache serve: cannot start: " + describe(e));
+      err.println("freshcache serve: cannot start: " + FreshcacheCommand.describe(e));
       err.flush();
       return 1;
     }
@@ -286,7 +286,7 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       runtime = feedsFile == null ? ServeRuntime.of(proxy) : ServeRuntime.withFeeds(proxy, feedsFile.rules, sources);
     } catch (RuntimeException e) {
-      err.println("freshcache serve: cannot start the feeds: " + describe(e));
+      err.println("freshcache serve: cannot start the feeds: " + FreshcacheCommand.describe(e));
       err.flush();
       try {
         proxy.close();
@@ -318,16 +318,6 @@ public final class ServeCommand implements Callable<Integer> {
   private static String url(InetSocketAddress a) {
     String host = a.getHostString();
     return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-  }
-
-  private static String describe(Throwable ex) {
-    StringBuilder sb = new StringBuilder(String.valueOf(ex.getMessage() != null ? ex.getMessage() : ex));
-    for (Throwable c = ex.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-      if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
-        sb.append(": ").append(c.getMessage());
-      }
-    }
-    return sb.toString();
   }
 
   /** Closes the runtime (feeds, then proxy) once, from the shutdown hook, and releases {@link #await}. */

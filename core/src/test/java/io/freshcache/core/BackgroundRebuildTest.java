@@ -3,6 +3,7 @@ package io.freshcache.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.freshcache.testkit.FakeClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,7 @@ class BackgroundRebuildTest {
   }
 
   private Freshcache build(FreshcacheBuilder b) {
-    cache = b.clock(clock).executor(Runnable::run).listener(events::add).build();
+    cache = b.clock(clock.as(Clock.class)).executor(Runnable::run).listener(events::add).build();
     return cache;
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.freshcache.testkit.FakeClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -403,7 +404,7 @@ class FreshcacheTest {
   @Test
   void maxAgeIsAFallback() {
     FakeClock clock = new FakeClock();
-    try (Freshcache aged = Freshcache.builder().clock(clock).executor(Runnable::run)
+    try (Freshcache aged = Freshcache.builder().clock(clock.as(Clock.class)).executor(Runnable::run)
         .maxAge(Duration.ofMinutes(5)).build()) {
       AtomicInteger renders = new AtomicInteger();
       aged.get(CacheKey.of("/x"), page(renders, "x", "t"));

@@ -1,11 +1,12 @@
 package io.freshcache.core;
 
-import static io.freshcache.core.SeededProperty.quoted;
+import static io.freshcache.testkit.SeededProperty.quoted;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.freshcache.testkit.SeededProperty;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

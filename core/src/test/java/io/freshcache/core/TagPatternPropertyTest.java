@@ -1,13 +1,14 @@
 package io.freshcache.core;
 
-import static io.freshcache.core.SeededProperty.quoted;
+import static io.freshcache.testkit.SeededProperty.quoted;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.freshcache.core.SeededProperty.Trace;
+import io.freshcache.testkit.SeededProperty;
+import io.freshcache.testkit.SeededProperty.Trace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshcache.core.CacheKey;
+import io.freshcache.core.Clock;
 import io.freshcache.core.Content;
 import io.freshcache.core.Freshcache;
+import io.freshcache.testkit.FakeClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -120,7 +122,7 @@ class FeedsTest {
   @Test
   void latencyComesFromTheCommitTime() {
     FakeClock clock = new FakeClock();
-    Feeds feeds = Feeds.builder(cache).clock(clock).rule(c -> Invalidations.none()).build();
+    Feeds feeds = Feeds.builder(cache).clock(clock.as(Clock.class)).rule(c -> Invalidations.none()).build();
     Instant now = Instant.ofEpochMilli(clock.currentTimeMillis());
     for (int i = 1; i <= 100; i++) {
       feeds.sink().accept(new Change("pg", "t", "insert", "" + i, "" + i, Changes.json("{}"),

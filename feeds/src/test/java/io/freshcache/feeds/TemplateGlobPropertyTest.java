@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.freshcache.core.Tag;
+import io.freshcache.testkit.SeededProperty;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;

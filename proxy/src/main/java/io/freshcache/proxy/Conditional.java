@@ -86,7 +86,11 @@ final class Conditional {
         || lastModified && f.is("Last-Modified"));
   }
 
-  private static ETag parseETag(String value) {
+  /**
+   * The entity tag in an ETag field's value, or null if there is none or it is not a valid
+   * entity-tag: a stored response with a broken ETag is treated as having none.
+   */
+  static ETag parseETag(String value) {
     if (value == null) {
       return null;
     }

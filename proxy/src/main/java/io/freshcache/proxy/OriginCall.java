@@ -175,8 +175,16 @@ final class OriginCall {
 
   /** Stops the call: the connection is closed (it is mid-exchange), queued chunks released. */
   void abort() {
+    finish();
+  }
+
+  /**
+   * Ends the call once, for {@link #abort} and {@link #fail}: cancels the timer, releases queued
+   * chunks and closes the connection (it is mid-exchange). Returns false if it had already ended.
+   */
+  private boolean finish() {
     if (done) {
-      return;
+      return false;
     }
     done = true;
     cancelTimer();
@@ -185,6 +193,7 @@ final class OriginCall {
       detach();
       channel.close();
     }
+    return true;
   }
 
   void onMessage(Object msg) {
@@ -255,17 +264,9 @@ final class OriginCall {
   }
 
   private void fail(OriginFailure f) {
-    if (done) {
-      return;
+    if (finish()) {
+      listener.onFailure(this, f);
     }
-    done = true;
-    cancelTimer();
-    releaseQueued();
-    if (channel != null) {
-      detach();
-      channel.close();
-    }
-    listener.onFailure(this, f);
   }
 
   private void detach() {

@@ -59,8 +59,8 @@ final class StoredFields {
   static boolean identifies(Fields stored, Fields notModified) {
     String newTag = notModified.first("ETag");
     if (newTag != null) {
-      ETag fresh = parseETag(newTag);
-      ETag old = parseETag(stored.first("ETag"));
+      ETag fresh = Conditional.parseETag(newTag);
+      ETag old = Conditional.parseETag(stored.first("ETag"));
       if (fresh == null || old == null) {
         return false;
       }
@@ -111,16 +111,5 @@ final class StoredFields {
       merged = merged.with(f.name(), f.value());
     }
     return merged.withoutAll(ResponseDirectives.of(merged).fieldsNotToStore());
-  }
-
-  private static ETag parseETag(String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return ETag.parse(value);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 }

@@ -120,11 +120,8 @@ final class TagHeaders {
     Scan scan = scan(lines);
     Map<String, Tag> tags = new LinkedHashMap<>();
     for (String token : scan.tokens) {
-      Tag tag;
-      try {
-        tag = Tag.parse(token);
-      } catch (IllegalArgumentException e) {
-        scan.rejected.add(new Rejected(Fields.printable(token), e.getMessage()));
+      Tag tag = parse(token, scan);
+      if (tag == null) {
         continue;
       }
       String canonical = tag.toString();
@@ -143,6 +140,16 @@ final class TagHeaders {
     return new Dependencies(new ArrayList<>(tags.values()), scan.rejected, scan.complete);
   }
 
+  /** The tag {@code token} names, or null after recording in {@code scan} why it names none. */
+  private static Tag parse(String token, Scan scan) {
+    try {
+      return Tag.parse(token);
+    } catch (IllegalArgumentException e) {
+      scan.rejected.add(new Rejected(Fields.printable(token), e.getMessage()));
+      return null;
+    }
+  }
+
   /** The invalidations requested by a response's Cache-Invalidate fields. */
   static Invalidations invalidations(Fields response) {
     return invalidations(response.all(INVALIDATE_HEADER));
@@ -154,11 +161,8 @@ final class TagHeaders {
     Set<String> exact = new LinkedHashSet<>();
     Set<String> prefixes = new LinkedHashSet<>();
     for (String token : scan.tokens) {
-      Tag tag;
-      try {
-        tag = Tag.parse(token);
-      } catch (IllegalArgumentException e) {
-        scan.rejected.add(new Rejected(Fields.printable(token), e.getMessage()));
+      Tag tag = parse(token, scan);
+      if (tag == null) {
         continue;
       }
       String target = tag.isPattern() ? tag.path() + "/" : tag.toString();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshcache.proxy.CacheDirectives.Directive;
 import io.freshcache.proxy.CacheDirectives.Kind;
+import io.freshcache.testkit.SeededProperty;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.freshcache.testkit.SeededProperty;
 import org.junit.jupiter.api.Test;
 
 /** {@link EsiSrc}: resolving include srcs to same-origin request targets. */

@@ -2,6 +2,7 @@ package io.freshcache.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshcache.testkit.SeededProperty;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

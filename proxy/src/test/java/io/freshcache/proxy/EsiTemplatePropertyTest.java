@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshcache.proxy.EsiTemplate.Include;
 import io.freshcache.proxy.EsiTemplate.Literal;
 import io.freshcache.proxy.EsiTemplate.Part;
+import io.freshcache.testkit.SeededProperty;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;

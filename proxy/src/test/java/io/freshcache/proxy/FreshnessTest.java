@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.freshcache.proxy.Freshness.Action;
 import io.freshcache.proxy.Freshness.Reason;
 import io.freshcache.proxy.Freshness.Reuse;
+import io.freshcache.testkit.SeededProperty;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.freshcache.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshcache.testkit.SeededProperty;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

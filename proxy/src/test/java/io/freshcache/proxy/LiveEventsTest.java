@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshcache.core.CacheEvent;
 import io.freshcache.core.CacheKey;
+import io.freshcache.core.Clock;
 import io.freshcache.core.ETag;
 import io.freshcache.core.Scope;
+import io.freshcache.testkit.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,8 +25,8 @@ import org.junit.jupiter.api.Test;
 class LiveEventsTest {
   private static final Pattern FRAME = Pattern.compile("id: ep-(\\d+)\nevent: (\\w+)\ndata: (.*)\n\n");
 
-  private final LiveFakeClock clock = new LiveFakeClock();
-  private final LiveEvents hub = LiveEvents.builder().clock(clock).epoch("ep").build();
+  private final FakeClock clock = new FakeClock();
+  private final LiveEvents hub = LiveEvents.builder().clock(clock.as(Clock.class)).epoch("ep").build();
 
   /** A parsed frame. */
   record Frame(long seq, String event, String data) {}
@@ -159,7 +161,7 @@ class LiveEventsTest {
 
   @Test
   void lastEventIdOlderThanTheRingGetsReset() {
-    LiveEvents small = LiveEvents.builder().clock(clock).epoch("ep").maxEvents(3).build();
+    LiveEvents small = LiveEvents.builder().clock(clock.as(Clock.class)).epoch("ep").maxEvents(3).build();
     String start = small.lastEventId();
     for (int i = 0; i < 3; i++) {
       small.onEvent(rendered(CacheKey.of("/x"), "x" + i, true));
@@ -202,7 +204,7 @@ class LiveEventsTest {
 
   @Test
   void ringAndEtagMemoryAreBounded() {
-    LiveEvents small = LiveEvents.builder().clock(clock).maxEvents(100).build();
+    LiveEvents small = LiveEvents.builder().clock(clock.as(Clock.class)).maxEvents(100).build();
     for (int i = 0; i < 100_000; i++) {
       small.onEvent(rendered(CacheKey.of("/p" + i), "e" + i, true));
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshcache.proxy.StructuredFields.Type;
 import io.freshcache.proxy.StructuredFields.Value;
+import io.freshcache.testkit.SeededProperty;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshcache.core.Tag;
 import io.freshcache.proxy.TagHeaders.Dependencies;
 import io.freshcache.proxy.TagHeaders.Invalidations;
+import io.freshcache.testkit.SeededProperty;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

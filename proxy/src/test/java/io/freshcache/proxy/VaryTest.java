@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshcache.core.CacheKey;
+import io.freshcache.testkit.SeededProperty;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

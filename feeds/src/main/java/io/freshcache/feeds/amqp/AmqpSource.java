@@ -16,6 +16,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceLoop;
 import io.freshcache.feeds.SourceSettings;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -99,12 +100,9 @@ public final class AmqpSource implements ChangeSource {
   private final Duration backoffInitial;
   private final Duration backoffMax;
 
-  // Guards the lifecycle fields below; the delivery thread reads them through volatile reads.
-  private final Object lifecycle = new Object();
-  private Thread thread;
-  private volatile boolean running;
-  /** Set by {@link #crash()}: the reader must neither ack nor touch the broker again. */
-  private volatile boolean crashed;
+  // The reader thread, its running and crashed flags (after crash() it must neither ack nor
+  // touch the broker again) and the reconnect loop.
+  private final SourceLoop loop;
   /** The live connection, for stop() and crash() to close from another thread. */
   private volatile Connection connection;
   /** Whether the queue was seen in this process: a later absence is a gap even without checkpoints. */
@@ -112,6 +110,7 @@ public final class AmqpSource implements ChangeSource {
 
   private AmqpSource(Builder b) {
     this.name = b.name;
+    this.loop = new SourceLoop(name, LOG);
     this.factory = b.factory;
     this.exchange = b.exchange;
     this.queue = b.queue;
@@ -169,32 +168,14 @@ public final class AmqpSource implements ChangeSource {
   @Override
   public void start(ChangeSink sink) {
     requireNonNull(sink, "sink");
-    synchronized (lifecycle) {
-      if (thread != null) {
-        throw new IllegalStateException("source " + name + ": started (expected: started once)");
-      }
-      running = true;
-      thread = new Thread(() -> run(sink), "freshcache-feed-" + name);
-      thread.setDaemon(true);
-      thread.start();
-    }
+    loop.start(() -> run(sink));
   }
 
   @Override
   public void stop() {
-    Thread t;
-    synchronized (lifecycle) {
-      running = false;
-      t = thread;
-    }
-    if (t == null) {
+    // The loop polls every 100 ms: it finishes (and acks) the change in hand, then returns.
+    if (!loop.stop(Duration.ofSeconds(5))) {
       return;
-    }
-    try {
-      // The loop polls every 100 ms: it finishes (and acks) the change in hand, then returns.
-      t.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     closeQuietly(connection);
   }
@@ -204,8 +185,7 @@ public final class AmqpSource implements ChangeSource {
    * more (the broker requeues everything unacknowledged) and its thread ends.
    */
   void crash() {
-    crashed = true;
-    running = false;
+    loop.crash();
     Connection c = connection;
     if (c != null) {
       c.abort(0);
@@ -215,40 +195,28 @@ public final class AmqpSource implements ChangeSource {
   // ---------------------------------------------------------------- the reader thread
 
   private void run(ChangeSink sink) {
-    Backoff backoff = new Backoff(backoffInitial, backoffMax);
-    boolean connectedBefore = false;
-    while (running) {
-      BlockingQueue<Object> buffer = new LinkedBlockingQueue<>();
-      Channel channel = null;
-      try {
-        channel = connect(sink, buffer);
-        LOG.info("feed {}: {} to {} queue {} (exchange {}, keys {})", name,
-            connectedBefore ? "reconnected" : "connected", factory.getHost() + ":" + factory.getPort(),
-            queue, exchange, bindingKeys);
-        connectedBefore = true;
-        consume(channel, buffer, sink, backoff);
-      } catch (Exception e) {
-        if (!running) {
-          break;
-        }
-        Duration delay = backoff.nextDelay();
-        LOG.warn("feed {}: {}; reconnecting in {} ms (attempt {})", name, describe(e),
-            delay.toMillis(), backoff.failures(), e instanceof SinkFailed ? e.getCause() : null);
-        closeQuietly(connection);
-        sleep(delay);
-      }
-    }
-    if (!crashed) {
+    loop.retryUntilStopped(new Backoff(backoffInitial, backoffMax), backoff -> connectAndRead(sink, backoff),
+        AmqpSource::describe, () -> closeQuietly(connection));
+    if (!loop.crashed()) {
       closeQuietly(connection);
     }
     LOG.info("feed {}: stopped", name);
+  }
+
+  /** One connection: connects, declares, and consumes until it is lost or the source stops. */
+  private void connectAndRead(ChangeSink sink, Backoff backoff) throws Exception {
+    BlockingQueue<Object> buffer = new LinkedBlockingQueue<>();
+    Channel channel = connect(sink, buffer);
+    LOG.info("feed {}: {} to {} queue {} (exchange {}, keys {})", name, loop.connectedOrReconnected(),
+        factory.getHost() + ":" + factory.getPort(), queue, exchange, bindingKeys);
+    consume(channel, buffer, sink, backoff);
   }
 
   private Channel connect(ChangeSink sink, BlockingQueue<Object> buffer)
       throws IOException, java.util.concurrent.TimeoutException {
     Connection c = factory.newConnection("freshcache-feed-" + name);
     connection = c;
-    if (!running) {
+    if (!loop.running()) {
       // stop() may have run between its last look at `connection` and this assignment.
       throw new IOException("stopped while connecting");
     }
@@ -317,7 +285,7 @@ public final class AmqpSource implements ChangeSource {
 
   private void consume(Channel ch, BlockingQueue<Object> buffer, ChangeSink sink, Backoff backoff)
       throws IOException, InterruptedException {
-    while (running) {
+    while (loop.running()) {
       Object next = buffer.poll(100, TimeUnit.MILLISECONDS);
       if (next == null) {
         continue;
@@ -334,7 +302,7 @@ public final class AmqpSource implements ChangeSource {
             d.getBody().length, preview(d.getBody()), deadLetterExchange == null
                 ? " and dropped (no dead-letter exchange configured)"
                 : ", dead-lettered to " + deadLetterExchange + " (queue " + queue + ".dead)");
-        if (!crashed) {
+        if (!loop.crashed()) {
           ch.basicReject(tag, false);
         }
         continue;
@@ -344,7 +312,7 @@ public final class AmqpSource implements ChangeSource {
       try {
         sink.accept(change);
       } catch (RuntimeException e) {
-        if (!crashed) {
+        if (!loop.crashed()) {
           // Requeue this and every later delivery of this channel, then start over on a new one.
           long last = tag;
           for (Object o : buffer) {
@@ -359,9 +327,9 @@ public final class AmqpSource implements ChangeSource {
             e.addSuppressed(nackFailed);
           }
         }
-        throw new SinkFailed(change, e);
+        throw new SourceLoop.SinkFailed(change, e);
       }
-      if (crashed) {
+      if (loop.crashed()) {
         return;
       }
       ch.basicAck(tag, false);
@@ -413,7 +381,7 @@ public final class AmqpSource implements ChangeSource {
   }
 
   private static String describe(Exception e) {
-    if (e instanceof SinkFailed f) {
+    if (e instanceof SourceLoop.SinkFailed f) {
       return "sink failed on " + f.change + ", requeued it and the messages after it";
     }
     String m = e.getMessage();
@@ -433,30 +401,6 @@ public final class AmqpSource implements ChangeSource {
     }
   }
 
-  private void sleep(Duration d) {
-    long end = System.nanoTime() + d.toNanos();
-    // Sleeps in slices so that stop() is not kept waiting for a long backoff.
-    while (running && System.nanoTime() < end) {
-      try {
-        Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  /** The sink threw: carries the change for the log line. */
-  private static final class SinkFailed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient Change change;
-
-    SinkFailed(Change change, RuntimeException cause) {
-      super(cause);
-      this.change = change;
-    }
-  }
-
   /** Configures an {@link AmqpSource}; options are validated as they are set. */
   public static final class Builder {
     private final String name;
@@ -471,12 +415,7 @@ public final class AmqpSource implements ChangeSource {
     private Duration backoffMax = Duration.ofSeconds(30);
 
     private Builder(String name) {
-      requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
-        throw new IllegalArgumentException("name: '" + name
-            + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
-      }
-      this.name = name;
+      this.name = SourceLoop.checkName(name);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceLoop;
 import io.freshcache.feeds.SourceSettings;
 import java.io.IOException;
 import java.net.URI;
@@ -96,19 +97,19 @@ public final class CouchDbSource implements ChangeSource {
   private final Duration backoffMax;
   private final HttpClient http;
 
-  // Guards thread; the reader reads the volatile fields below.
-  private final Object lifecycle = new Object();
-  private Thread thread;
-  private volatile boolean running;
-  /** Set by {@link #crash()}: the reader must not save anything more. */
-  private volatile boolean crashed;
+  // The reader thread, its running and crashed flags (after crash() the reader must not save
+  // anything more) and the reconnect loop.
+  private final SourceLoop loop;
   /** The open feed, for stop() and crash() to cut from another thread. */
   private volatile Feed feed;
   /** The last applied position (null before the first connect without a checkpoint); reader only. */
   private Position current;
+  /** Whether to start at the database's end when there is no position; reader only. */
+  private boolean atEnd;
 
   private CouchDbSource(Builder b) {
     this.name = b.name;
+    this.loop = new SourceLoop(name, LOG);
     this.database = b.database;
     String path = database.getPath();
     this.dbName = java.net.URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1),
@@ -167,32 +168,14 @@ public final class CouchDbSource implements ChangeSource {
   @Override
   public void start(ChangeSink sink) {
     requireNonNull(sink, "sink");
-    synchronized (lifecycle) {
-      if (thread != null) {
-        throw new IllegalStateException("source " + name + ": started (expected: started once)");
-      }
-      running = true;
-      thread = new Thread(() -> run(sink), "freshcache-feed-" + name);
-      thread.setDaemon(true);
-      thread.start();
-    }
+    loop.start(() -> run(sink));
   }
 
   @Override
   public void stop() {
-    Thread t;
-    synchronized (lifecycle) {
-      running = false;
-      t = thread;
-    }
-    if (t == null) {
+    // The reader polls its line buffer every 100 ms; it saves the checkpoint on the way out.
+    if (!loop.stop(Duration.ofSeconds(5))) {
       return;
-    }
-    try {
-      // The reader polls its line buffer every 100 ms; it saves the checkpoint on the way out.
-      t.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     Feed f = feed;
     if (f != null) {
@@ -202,8 +185,7 @@ public final class CouchDbSource implements ChangeSource {
 
   /** For tests: dies like a killed process: the feed is cut, no checkpoint is saved. */
   void crash() {
-    crashed = true;
-    running = false;
+    loop.crash();
     Feed f = feed;
     if (f != null) {
       f.cancel();
@@ -237,36 +219,30 @@ public final class CouchDbSource implements ChangeSource {
   }
 
   private void run(ChangeSink sink) {
-    Backoff backoff = new Backoff(backoffInitial, backoffMax);
     current = checkpoints.load(name).map(Position::parse).orElse(null);
-    boolean atEnd = startAtNow;
-    boolean connectedBefore = false;
-    while (running) {
-      try {
-        JsonNode info = get(database);
-        String instance = info.path("instance_start_time").asText("0");
-        String updateSeq = JSON.writeValueAsString(info.get("update_seq"));
-        current = resume(current, instance, updateSeq, atEnd, sink);
-        LOG.info("feed {}: {} to {} since {}", name, connectedBefore ? "reconnected" : "connected",
-            database, current.seq());
-        connectedBefore = true;
-        follow(sink, backoff);
-      } catch (SinceRejected e) {
-        sink.gap(name, "the server rejected since=" + current.seq() + " (" + e.getMessage()
-            + "); restarting from the database's current end");
-        current = null;
-        atEnd = true;
-      } catch (Exception e) {
-        if (!running) {
-          break;
-        }
-        Duration delay = backoff.nextDelay();
-        LOG.warn("feed {}: {}; reconnecting in {} ms (attempt {})", name, describe(e),
-            delay.toMillis(), backoff.failures(), e instanceof SinkFailed ? e.getCause() : null);
-        sleep(delay);
-      }
-    }
+    atEnd = startAtNow;
+    loop.retryUntilStopped(new Backoff(backoffInitial, backoffMax), backoff -> connectAndRead(sink, backoff),
+        CouchDbSource::describe, () -> {});
     LOG.info("feed {}: stopped", name);
+  }
+
+  /** One connection: checks the database, then follows its feed until it ends or fails. */
+  private void connectAndRead(ChangeSink sink, Backoff backoff) throws Exception {
+    try {
+      JsonNode info = get(database);
+      String instance = info.path("instance_start_time").asText("0");
+      String updateSeq = JSON.writeValueAsString(info.get("update_seq"));
+      current = resume(current, instance, updateSeq, atEnd, sink);
+      LOG.info("feed {}: {} to {} since {}", name, loop.connectedOrReconnected(), database,
+          current.seq());
+      follow(sink, backoff);
+    } catch (SinceRejected e) {
+      // Not a failure: start over at once from the end, without a backoff.
+      sink.gap(name, "the server rejected since=" + current.seq() + " (" + e.getMessage()
+          + "); restarting from the database's current end");
+      current = null;
+      atEnd = true;
+    }
   }
 
   /** Where to read from now: the checkpoint, unless the database is not the one it was of. */
@@ -274,7 +250,7 @@ public final class CouchDbSource implements ChangeSource {
       ChangeSink sink) {
     if (saved == null) {
       Position start = new Position(atEnd ? updateSeq : "0", instance);
-      if (!crashed) {
+      if (!loop.crashed()) {
         checkpoints.save(name, start.format());
       }
       return start;
@@ -331,7 +307,7 @@ public final class CouchDbSource implements ChangeSource {
     int unsaved = 0;
     long lastData = System.nanoTime();
     try {
-      while (running) {
+      while (loop.running()) {
         Object next = f.lines.poll(100, TimeUnit.MILLISECONDS);
         if (next == null) {
           if (System.nanoTime() - lastData > readTimeout.toNanos()) {
@@ -360,7 +336,7 @@ public final class CouchDbSource implements ChangeSource {
         f.request.run();
         if (line.isBlank()) {
           // A heartbeat: idle, so a good moment to save what was applied.
-          if (unsaved > 0 && !crashed) {
+          if (unsaved > 0 && !loop.crashed()) {
             checkpoints.save(name, applied.format());
             saved = applied;
             unsaved = 0;
@@ -382,9 +358,9 @@ public final class CouchDbSource implements ChangeSource {
         try {
           sink.accept(change);
         } catch (RuntimeException e) {
-          throw new SinkFailed(change, e);
+          throw new SourceLoop.SinkFailed(change, e);
         }
-        if (crashed) {
+        if (loop.crashed()) {
           return;
         }
         backoff.reset();
@@ -400,7 +376,7 @@ public final class CouchDbSource implements ChangeSource {
       }
     } finally {
       f.cancel();
-      if (!crashed && applied != saved) {
+      if (!loop.crashed() && applied != saved) {
         // Stopping or reconnecting: what was applied is safe to skip next time.
         checkpoints.save(name, applied.format());
       }
@@ -441,23 +417,10 @@ public final class CouchDbSource implements ChangeSource {
   }
 
   private static String describe(Exception e) {
-    if (e instanceof SinkFailed f) {
+    if (e instanceof SourceLoop.SinkFailed f) {
       return "sink failed on " + f.change + "; reading again from the last applied change";
     }
     return e.getClass().getSimpleName() + ": " + e.getMessage();
-  }
-
-  private void sleep(Duration d) {
-    long end = System.nanoTime() + d.toNanos();
-    // Sleeps in slices so that stop() is not kept waiting for a long backoff.
-    while (running && System.nanoTime() < end) {
-      try {
-        Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   /**
@@ -551,17 +514,6 @@ public final class CouchDbSource implements ChangeSource {
     }
   }
 
-  /** The sink threw: carries the change for the log line. */
-  private static final class SinkFailed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient Change change;
-
-    SinkFailed(Change change, RuntimeException cause) {
-      super(cause);
-      this.change = change;
-    }
-  }
-
   /** Configures a {@link CouchDbSource}; options are validated as they are set. */
   public static final class Builder {
     private final String name;
@@ -576,12 +528,7 @@ public final class CouchDbSource implements ChangeSource {
     private Duration backoffMax = Duration.ofSeconds(30);
 
     private Builder(String name) {
-      requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
-        throw new IllegalArgumentException("name: '" + name
-            + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
-      }
-      this.name = name;
+      this.name = SourceLoop.checkName(name);
     }
 
     /** The database's URL, e.g. {@code http://127.0.0.1:5984/wiki}. Required. */

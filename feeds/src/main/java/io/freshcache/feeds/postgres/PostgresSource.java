@@ -11,6 +11,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceLoop;
 import io.freshcache.feeds.SourceSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,18 +78,16 @@ public final class PostgresSource implements ChangeSource {
   private final Clock clock;
   private final String query;
 
-  // Written by start/stop/kill, read by the reader thread each loop.
-  private volatile boolean running;
-  // Set by kill(): nothing more is saved or delivered, as after a crash.
-  private volatile boolean killed;
-  // The reader; set once by start (under the monitor), read by stop/kill from other threads.
-  private volatile Thread thread;
+  // The reader thread and its running and crashed flags (crashed: set by kill(), nothing more
+  // is saved or delivered, as after a crash).
+  private final SourceLoop loop;
   // The reader thread's connection; volatile so kill() can abort it from another thread.
   private volatile Connection connection;
   private long lastPruneNanos;
 
   private PostgresSource(Builder b) {
     this.name = b.name;
+    this.loop = new SourceLoop(name, LOG);
     this.jdbcUrl = b.jdbcUrl;
     this.properties = b.properties;
     this.schema = b.schema;
@@ -161,37 +159,22 @@ public final class PostgresSource implements ChangeSource {
   }
 
   @Override
-  public synchronized void start(ChangeSink sink) {
+  public void start(ChangeSink sink) {
     requireNonNull(sink, "sink");
-    if (thread != null) {
-      throw new IllegalStateException("source " + name + ": started (expected: started once)");
-    }
-    running = true;
-    thread = new Thread(() -> run(sink), "freshcache-feed-" + name);
-    thread.setDaemon(true);
-    thread.start();
+    loop.start(() -> run(sink));
   }
 
   @Override
   public void stop() {
-    Thread t;
-    synchronized (this) {
-      t = thread;
-      running = false;
-    }
-    if (t == null) {
+    // The reader checks 'running' at least every pollInterval (its longest wait); stop() wakes it
+    // from a backoff wait.
+    Duration timeout = pollInterval.plusSeconds(10);
+    if (!loop.stop(timeout)) {
       return;
     }
-    LockSupport.unpark(t); // out of a backoff wait
-    try {
-      // The reader checks 'running' at least every pollInterval (its longest wait).
-      t.join(pollInterval.toMillis() + 10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (t.isAlive()) {
+    if (loop.readerAlive()) {
       LOG.warn("feed {}: reader did not stop within {} ms; aborting its connection", name,
-          pollInterval.toMillis() + 10_000);
+          timeout.toMillis());
       abortConnection();
     }
   }
@@ -201,24 +184,14 @@ public final class PostgresSource implements ChangeSource {
    * checkpoint is saved from now on. For tests of the restart path.
    */
   void kill() {
-    killed = true;
-    running = false;
+    loop.crash();
     abortConnection();
-    Thread t = thread;
-    if (t != null) {
-      t.interrupt();
-      try {
-        t.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    loop.interrupt(Duration.ofSeconds(30));
   }
 
   /** Whether the reader thread is running; for tests. */
   boolean isReaderAlive() {
-    Thread t = thread;
-    return t != null && t.isAlive();
+    return loop.readerAlive();
   }
 
   private void abortConnection() {
@@ -267,7 +240,7 @@ public final class PostgresSource implements ChangeSource {
     long pendingDelayMillis = 1;
     long pendingSinceNanos = 0; // 0: nothing pending
     boolean pendingWarned = false;
-    while (running) {
+    while (loop.running()) {
       try {
         if (connection == null) {
           connection = connect();
@@ -293,11 +266,11 @@ public final class PostgresSource implements ChangeSource {
         }
         int delivered = 0;
         for (Row r : batch.rows) {
-          if (!running) {
+          if (!loop.running()) {
             break;
           }
           sink.accept(r.change);
-          if (killed) {
+          if (loop.crashed()) {
             return;
           }
           position = r.position;
@@ -338,7 +311,7 @@ public final class PostgresSource implements ChangeSource {
           waitForNotification(pollInterval.toMillis());
         }
       } catch (SQLException e) {
-        if (!running) {
+        if (!loop.running()) {
           break;
         }
         closeQuietly();
@@ -346,9 +319,9 @@ public final class PostgresSource implements ChangeSource {
         Duration d = backoff.nextDelay();
         LOG.warn("feed {}: database error ({}: {}); reconnecting in {} ms (attempt {})", name,
             e.getSQLState(), e.getMessage(), d.toMillis(), backoff.failures());
-        sleep(d);
+        loop.sleep(d);
       } catch (RuntimeException e) {
-        if (!running) {
+        if (!loop.running()) {
           break;
         }
         // The sink (or the checkpoint store) failed: what was not applied is not checkpointed;
@@ -356,17 +329,17 @@ public final class PostgresSource implements ChangeSource {
         Duration d = backoff.nextDelay();
         LOG.error("feed {}: delivering or checkpointing failed; retrying from {} in {} ms (attempt {})", name,
             position, d.toMillis(), backoff.failures(), e);
-        if (position != null && !killed) {
+        if (position != null && !loop.crashed()) {
           try {
             save(position);
           } catch (RuntimeException saveFailed) {
             LOG.error("feed {}: saving checkpoint {} failed", name, position, saveFailed);
           }
         }
-        sleep(d);
+        loop.sleep(d);
       }
     }
-    if (!killed) {
+    if (!loop.crashed()) {
       closeQuietly();
     }
   }
@@ -392,7 +365,7 @@ public final class PostgresSource implements ChangeSource {
     if (reason == null) {
       return position;
     }
-    if (killed) {
+    if (loop.crashed()) {
       return position;
     }
     sink.gap(name, reason);
@@ -469,7 +442,7 @@ public final class PostgresSource implements ChangeSource {
   }
 
   private void save(Position p) {
-    if (killed) {
+    if (loop.crashed()) {
       return; // a crashed process saves nothing
     }
     checkpoints.save(name, p.toString());
@@ -525,15 +498,6 @@ public final class PostgresSource implements ChangeSource {
       } catch (SQLException ignored) {
         // already broken
       }
-    }
-  }
-
-  /** Waits out a backoff; {@link #stop} cuts it short (unpark). */
-  private void sleep(Duration d) {
-    // One park, real time: a spurious wake-up only means reconnecting a little early.
-    LockSupport.parkNanos(this, d.toNanos());
-    if (Thread.interrupted()) {
-      running = false;
     }
   }
 

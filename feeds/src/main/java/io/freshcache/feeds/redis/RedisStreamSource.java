@@ -10,6 +10,7 @@ import io.freshcache.feeds.Change;
 import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
+import io.freshcache.feeds.SourceLoop;
 import io.freshcache.feeds.SourceSettings;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
@@ -112,12 +113,9 @@ public final class RedisStreamSource implements ChangeSource {
   private final Duration backoffMax;
   private final String marker;
 
-  // Guards thread; the reader reads the volatile fields below.
-  private final Object lifecycle = new Object();
-  private Thread thread;
-  private volatile boolean running;
-  /** Set by {@link #crash()}: the reader must not ack anything more. */
-  private volatile boolean crashed;
+  // The reader thread, its running and crashed flags (after crash() the reader must not ack
+  // anything more) and the reconnect loop.
+  private final SourceLoop loop;
   /** The live client, for stop() and crash() to close from another thread. */
   private volatile RedisClient client;
   /** Whether the group was seen in this process: a later absence is a gap even without checkpoints. */
@@ -127,6 +125,7 @@ public final class RedisStreamSource implements ChangeSource {
 
   private RedisStreamSource(Builder b) {
     this.name = b.name;
+    this.loop = new SourceLoop(name, LOG);
     // Command timeout longer than BLOCK, so a blocked read is not mistaken for a dead server.
     this.uri = RedisURI.builder(b.uri).withTimeout(b.block.plusSeconds(5)).build();
     this.stream = b.stream;
@@ -195,40 +194,21 @@ public final class RedisStreamSource implements ChangeSource {
   @Override
   public void start(ChangeSink sink) {
     requireNonNull(sink, "sink");
-    synchronized (lifecycle) {
-      if (thread != null) {
-        throw new IllegalStateException("source " + name + ": started (expected: started once)");
-      }
-      running = true;
-      thread = new Thread(() -> run(sink), "freshcache-feed-" + name);
-      thread.setDaemon(true);
-      thread.start();
-    }
+    loop.start(() -> run(sink));
   }
 
   @Override
   public void stop() {
-    Thread t;
-    synchronized (lifecycle) {
-      running = false;
-      t = thread;
-    }
-    if (t == null) {
+    // The reader wakes from XREADGROUP's BLOCK at the latest, acks the entry in hand, and ends.
+    if (!loop.stop(block.plusSeconds(5))) {
       return;
-    }
-    try {
-      // The reader wakes from XREADGROUP's BLOCK at the latest, acks the entry in hand, and ends.
-      t.join(block.toMillis() + 5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     shutdown(client);
   }
 
   /** For tests: dies like a killed process; what was delivered but not acked stays pending. */
   void crash() {
-    crashed = true;
-    running = false;
+    loop.crash();
     RedisClient c = client;
     if (c != null) {
       c.shutdownAsync(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -238,39 +218,34 @@ public final class RedisStreamSource implements ChangeSource {
   // ---------------------------------------------------------------- the reader thread
 
   private void run(ChangeSink sink) {
-    Backoff backoff = new Backoff(backoffInitial, backoffMax);
-    boolean connectedBefore = false;
-    while (running) {
-      RedisClient c = RedisClient.create(uri);
-      c.setOptions(ClientOptions.builder().autoReconnect(false)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
-      client = c;
-      try (StatefulRedisConnection<String, String> conn = c.connect()) {
-        if (!running) {
-          break;
-        }
-        RedisCommands<String, String> redis = conn.sync();
-        ensureGroup(redis, sink);
-        LOG.info("feed {}: {} to {} stream {} group {} as {}", name,
-            connectedBefore ? "reconnected" : "connected", uri.getHost() + ":" + uri.getPort(),
-            stream, group, consumer);
-        connectedBefore = true;
-        checkGap(redis, sink);
-        readOwnPending(redis, sink, backoff);
-        read(redis, sink, backoff);
-      } catch (RuntimeException e) {
-        if (!running) {
-          break;
-        }
-        Duration delay = backoff.nextDelay();
-        LOG.warn("feed {}: {}; reconnecting in {} ms (attempt {})", name, describe(e),
-            delay.toMillis(), backoff.failures(), e instanceof SinkFailed ? e.getCause() : null);
-        sleep(delay);
-      } finally {
-        shutdown(c);
-      }
-    }
+    loop.retryUntilStopped(new Backoff(backoffInitial, backoffMax), backoff -> connectAndRead(sink, backoff),
+        RedisStreamSource::describe, () -> {});
     LOG.info("feed {}: stopped", name);
+  }
+
+  /**
+   * One connection: checks the group and the stream, re-reads this consumer's pending entries,
+   * then reads new ones until it fails or the source stops. The client is shut down either way.
+   */
+  private void connectAndRead(ChangeSink sink, Backoff backoff) {
+    RedisClient c = RedisClient.create(uri);
+    c.setOptions(ClientOptions.builder().autoReconnect(false)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+    client = c;
+    try (StatefulRedisConnection<String, String> conn = c.connect()) {
+      if (!loop.running()) {
+        return;
+      }
+      RedisCommands<String, String> redis = conn.sync();
+      ensureGroup(redis, sink);
+      LOG.info("feed {}: {} to {} stream {} group {} as {}", name, loop.connectedOrReconnected(),
+          uri.getHost() + ":" + uri.getPort(), stream, group, consumer);
+      checkGap(redis, sink);
+      readOwnPending(redis, sink, backoff);
+      read(redis, sink, backoff);
+    } finally {
+      shutdown(c);
+    }
   }
 
   private void ensureGroup(RedisCommands<String, String> redis, ChangeSink sink) {
@@ -300,7 +275,7 @@ public final class RedisStreamSource implements ChangeSource {
   private void readOwnPending(RedisCommands<String, String> redis, ChangeSink sink, Backoff backoff) {
     String from = "0-0";
     int redelivered = 0;
-    while (running) {
+    while (loop.running()) {
       List<StreamMessage<String, String>> pending = redis.xreadgroup(Consumer.from(group, consumer),
           XReadArgs.Builder.count(batchSize), StreamOffset.from(stream, from));
       if (pending.isEmpty()) {
@@ -322,7 +297,7 @@ public final class RedisStreamSource implements ChangeSource {
     long nextClaim = System.nanoTime();
     long nextGapCheck = System.nanoTime() + gapCheckInterval.toNanos();
     XReadArgs args = XReadArgs.Builder.block(block).count(batchSize);
-    while (running) {
+    while (loop.running()) {
       long now = System.nanoTime();
       if (now - nextClaim >= 0) {
         claimAbandoned(redis, sink, backoff);
@@ -355,7 +330,7 @@ public final class RedisStreamSource implements ChangeSource {
         deliver(redis, sink, m, backoff);
       }
       start = claimed.getId();
-    } while (running && !"0-0".equals(start));
+    } while (loop.running() && !"0-0".equals(start));
   }
 
   private void deliver(RedisCommands<String, String> redis, ChangeSink sink,
@@ -365,7 +340,7 @@ public final class RedisStreamSource implements ChangeSource {
       // A pending entry whose data is gone: it was trimmed after delivery and before its ack.
       sink.gap(name, "pending entry " + m.getId() + " of stream " + stream
           + " was deleted before it was applied");
-      if (!crashed) {
+      if (!loop.crashed()) {
         redis.xack(stream, group, m.getId());
       }
       return;
@@ -376,9 +351,9 @@ public final class RedisStreamSource implements ChangeSource {
       sink.accept(change);
     } catch (RuntimeException e) {
       // Not acked: it stays pending and is re-read first after the reconnect.
-      throw new SinkFailed(change, e);
+      throw new SourceLoop.SinkFailed(change, e);
     }
-    if (crashed) {
+    if (loop.crashed()) {
       throw new IllegalStateException("crashed");
     }
     redis.xack(stream, group, m.getId());
@@ -484,8 +459,8 @@ public final class RedisStreamSource implements ChangeSource {
     }
   }
 
-  private static String describe(RuntimeException e) {
-    if (e instanceof SinkFailed f) {
+  private static String describe(Exception e) {
+    if (e instanceof SourceLoop.SinkFailed f) {
       return "sink failed on " + f.change + "; it stays pending and is read again";
     }
     return e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -501,35 +476,11 @@ public final class RedisStreamSource implements ChangeSource {
     }
   }
 
-  private void sleep(Duration d) {
-    long end = System.nanoTime() + d.toNanos();
-    // Sleeps in slices so that stop() is not kept waiting for a long backoff.
-    while (running && System.nanoTime() < end) {
-      try {
-        Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
   private static String defaultConsumer() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "freshcache";
-    }
-  }
-
-  /** The sink threw: carries the change for the log line. */
-  private static final class SinkFailed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient Change change;
-
-    SinkFailed(Change change, RuntimeException cause) {
-      super(cause);
-      this.change = change;
     }
   }
 
@@ -551,12 +502,7 @@ public final class RedisStreamSource implements ChangeSource {
     private Duration backoffMax = Duration.ofSeconds(30);
 
     private Builder(String name) {
-      requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
-        throw new IllegalArgumentException("name: '" + name
-            + "' (expected: letters, digits, '.', '_' or '-', not starting with '.')");
-      }
-      this.name = name;
+      this.name = SourceLoop.checkName(name);
     }
 
     /** The server, e.g. {@code redis://127.0.0.1:6379/0} ({@code rediss://} for TLS). */

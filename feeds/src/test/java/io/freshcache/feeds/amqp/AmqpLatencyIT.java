@@ -6,7 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.freshcache.feeds.testing.LatencyProbe;
-import io.freshcache.feeds.testing.SkipOrFail;
+import io.freshcache.testkit.RequiresService;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Tag;
  * with {@code -Dfeeds.excludedGroups=none}.
  */
 @Tag("manual")
+@RequiresService(name = "RabbitMQ", address = "127.0.0.1:5672", howToStart = "start rabbitmq-server")
 class AmqpLatencyIT {
 
   @Test
   void publishToInvalidation() throws Exception {
-    SkipOrFail.requireTcp("RabbitMQ", "127.0.0.1", 5672, "start rabbitmq-server");
     String run = "fc-latency-" + UUID.randomUUID().toString().substring(0, 8);
     ConnectionFactory f = new ConnectionFactory();
     f.setUri(AmqpSourceIT.URI);

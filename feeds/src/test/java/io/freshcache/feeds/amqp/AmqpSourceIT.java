@@ -9,11 +9,11 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.freshcache.feeds.Change;
-import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
 import io.freshcache.feeds.testing.KillRestartCheck;
-import io.freshcache.feeds.testing.SkipOrFail;
+import io.freshcache.feeds.testing.RecordingSink;
+import io.freshcache.testkit.RequiresService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,14 +22,14 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link AmqpSource} against the RabbitMQ at 127.0.0.1:5672 (guest/guest). */
+@RequiresService(name = "RabbitMQ", address = "127.0.0.1:5672",
+    howToStart = "start it with 'service rabbitmq-server start' (Debian package rabbitmq-server)")
 class AmqpSourceIT {
   static final String URI = "amqp://guest:guest@127.0.0.1:5672/%2F";
   private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -40,8 +40,6 @@ class AmqpSourceIT {
 
   @BeforeEach
   void connect() throws Exception {
-    SkipOrFail.requireTcp("RabbitMQ", "127.0.0.1", 5672,
-        "start it with 'service rabbitmq-server start' (Debian package rabbitmq-server)");
     ConnectionFactory f = new ConnectionFactory();
     f.setUri(URI);
     producer = f.newConnection("fc-test-producer");
@@ -109,33 +107,9 @@ class AmqpSourceIT {
     assertThat(r.duplicates()).as("the change in hand at the kill comes again").isPositive();
   }
 
-  /** Records what a source delivers; can be told to fail. */
-  static final class Recorder implements ChangeSink {
-    final List<Change> changes = new CopyOnWriteArrayList<>();
-    final List<String> gaps = new CopyOnWriteArrayList<>();
-    final AtomicInteger failuresLeft = new AtomicInteger();
-
-    @Override
-    public void accept(Change change) {
-      if (failuresLeft.getAndDecrement() > 0) {
-        throw new IllegalStateException("sink down (test)");
-      }
-      changes.add(change);
-    }
-
-    @Override
-    public void gap(String source, String reason) {
-      gaps.add(reason);
-    }
-
-    List<String> ids() {
-      return changes.stream().map(Change::id).toList();
-    }
-  }
-
   @Test
   void mapsMessagesRejectsNonJsonToTheDeadLetterQueueAndGoesOn(@TempDir Path dir) throws Exception {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     try (AmqpSource s = source(dir).deadLetterExchange(exchange + ".dead").build()) {
       s.start(sink);
       await().atMost(Duration.ofSeconds(10)).until(() -> queueExists(queue));
@@ -157,7 +131,7 @@ class AmqpSourceIT {
 
   @Test
   void sinkFailureRequeuesAndRedeliversInOrder(@TempDir Path dir) throws Exception {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     sink.failuresLeft.set(2);
     for (int i = 0; i < 5; i++) {
       // Declared up front so that messages published before the source starts are kept.
@@ -185,7 +159,7 @@ class AmqpSourceIT {
 
   @Test
   void queueDeletedWhileRunningIsAGap(@TempDir Path dir) throws Exception {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     try (AmqpSource s = source(dir).build()) {
       s.start(sink);
       await().atMost(Duration.ofSeconds(10)).until(() -> queueExists(queue));
@@ -198,7 +172,7 @@ class AmqpSourceIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> sink.changes.size() == 2);
     }
     // A new process, same checkpoint directory: the queue is there, so no gap.
-    Recorder again = new Recorder();
+    RecordingSink again = new RecordingSink();
     try (AmqpSource s = source(dir).build()) {
       s.start(again);
       publish("wiki.page.update", "later", "{}");

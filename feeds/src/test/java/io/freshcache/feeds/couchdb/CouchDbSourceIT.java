@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.freshcache.feeds.Change;
-import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
 import io.freshcache.feeds.testing.KillRestartCheck;
 import io.freshcache.feeds.testing.PouchDbServer;
+import io.freshcache.feeds.testing.RecordingSink;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,29 +96,9 @@ class CouchDbSourceIT {
     assertThat(r.duplicates()).as("changes after the last checkpoint come again").isPositive();
   }
 
-  /** Records what a source delivers; can be told to fail. */
-  static final class Recorder implements ChangeSink {
-    final List<Change> changes = new CopyOnWriteArrayList<>();
-    final List<String> gaps = new CopyOnWriteArrayList<>();
-    final AtomicInteger failuresLeft = new AtomicInteger();
-
-    @Override
-    public void accept(Change change) {
-      if (failuresLeft.getAndDecrement() > 0) {
-        throw new IllegalStateException("sink down (test)");
-      }
-      changes.add(change);
-    }
-
-    @Override
-    public void gap(String source, String reason) {
-      gaps.add(reason);
-    }
-  }
-
   @Test
   void insertUpdateDeleteWithDocsAndASinkFailureRetried(@TempDir Path dir) throws Exception {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     sink.failuresLeft.set(1);
     String rev;
     try (CouchDbSource s = source(dir).build()) {
@@ -142,7 +120,7 @@ class CouchDbSourceIT {
     assertThat(sink.changes.get(2).payload().path("deleted").asBoolean()).isTrue();
     assertThat(sink.gaps).isEmpty();
     // The checkpoint holds the last applied seq: a restart delivers nothing again.
-    Recorder again = new Recorder();
+    RecordingSink again = new RecordingSink();
     try (CouchDbSource s = source(dir).build()) {
       s.start(again);
       send("PUT", "/" + db + "/Beta", "{}");
@@ -153,7 +131,7 @@ class CouchDbSourceIT {
 
   @Test
   void databaseRecreatedWhileTheSourceWasDownIsAGap(@TempDir Path dir) throws Exception {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     try (CouchDbSource s = source(dir).build()) {
       s.start(sink);
       send("PUT", "/" + db + "/a", "{}");

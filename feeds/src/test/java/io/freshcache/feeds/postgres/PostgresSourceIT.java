@@ -7,11 +7,11 @@ import io.freshcache.core.CacheKey;
 import io.freshcache.core.Content;
 import io.freshcache.core.Freshcache;
 import io.freshcache.feeds.Change;
-import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.Checkpoints;
 import io.freshcache.feeds.Feeds;
-import io.freshcache.feeds.RequiresService;
 import io.freshcache.feeds.Rules;
+import io.freshcache.feeds.testing.RecordingSink;
+import io.freshcache.testkit.RequiresService;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -20,7 +20,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,22 +51,6 @@ class PostgresSourceIT {
     return PostgresSource.builder(name, TestDatabase.URL).schema(db.schema)
         .checkpoints(Checkpoints.directory(dir)).pollInterval(Duration.ofMillis(200))
         .backoff(Duration.ofMillis(20), Duration.ofMillis(200));
-  }
-
-  /** Records changes and gaps. */
-  static final class Recorder implements ChangeSink {
-    final List<Change> changes = new CopyOnWriteArrayList<>();
-    final List<String> gaps = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void accept(Change change) {
-      changes.add(change);
-    }
-
-    @Override
-    public void gap(String source, String reason) {
-      gaps.add(reason);
-    }
   }
 
   @Test
@@ -124,7 +107,7 @@ class PostgresSourceIT {
    */
   @Test
   void transactionsCommittingOutOfOrderAreNotLost() throws Exception {
-    Recorder rec = new Recorder();
+    RecordingSink rec = new RecordingSink();
     PostgresSource src = source("pg-order").build();
     closing.add(src);
     src.start(rec);
@@ -164,14 +147,14 @@ class PostgresSourceIT {
 
   @Test
   void restartResumesFromTheCheckpoint() throws Exception {
-    Recorder first = new Recorder();
+    RecordingSink first = new RecordingSink();
     PostgresSource a = source("pg-resume").build();
     a.start(first);
     db.exec("INSERT INTO pages VALUES (1, 'A', 'x')");
     await().atMost(Duration.ofSeconds(10)).until(() -> first.changes.size() == 1);
     a.stop();
     db.exec("INSERT INTO pages VALUES (2, 'B', 'x')");
-    Recorder second = new Recorder();
+    RecordingSink second = new RecordingSink();
     PostgresSource b = source("pg-resume").build();
     closing.add(b);
     b.start(second);
@@ -182,7 +165,7 @@ class PostgresSourceIT {
 
   @Test
   void checkpointOlderThanRetentionIsAGap() throws Exception {
-    Recorder first = new Recorder();
+    RecordingSink first = new RecordingSink();
     PostgresSource a = source("pg-gap").build();
     a.start(first);
     db.exec("INSERT INTO pages VALUES (1, 'A', 'x')");
@@ -194,7 +177,7 @@ class PostgresSourceIT {
       assertThat(PostgresInstaller.prune(c, db.schema, Duration.ZERO)).isEqualTo(3);
     }
     db.exec("INSERT INTO pages VALUES (4, 'D', 'x')");
-    Recorder second = new Recorder();
+    RecordingSink second = new RecordingSink();
     PostgresSource b = source("pg-gap").build();
     closing.add(b);
     b.start(second);
@@ -205,7 +188,7 @@ class PostgresSourceIT {
 
   @Test
   void retentionPrunesDeliveredRows() throws Exception {
-    Recorder rec = new Recorder();
+    RecordingSink rec = new RecordingSink();
     PostgresSource a = source("pg-prune").retention(Duration.ZERO).pruneInterval(Duration.ofMillis(10)).build();
     closing.add(a);
     a.start(rec);
@@ -265,7 +248,7 @@ class PostgresSourceIT {
 
   @Test
   void truncateIsAGap() throws Exception {
-    Recorder rec = new Recorder();
+    RecordingSink rec = new RecordingSink();
     PostgresSource a = source("pg-trunc").build();
     closing.add(a);
     a.start(rec);
@@ -279,7 +262,7 @@ class PostgresSourceIT {
 
   @Test
   void reconnectsAfterTheConnectionIsKilled() throws Exception {
-    Recorder rec = new Recorder();
+    RecordingSink rec = new RecordingSink();
     PostgresSource a = source("pg-reconnect").build();
     closing.add(a);
     a.start(rec);

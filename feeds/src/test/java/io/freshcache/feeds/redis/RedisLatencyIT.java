@@ -1,7 +1,7 @@
 package io.freshcache.feeds.redis;
 
 import io.freshcache.feeds.testing.LatencyProbe;
-import io.freshcache.feeds.testing.SkipOrFail;
+import io.freshcache.testkit.RequiresService;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.Map;
@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Tag;
  * with {@code -Dfeeds.excludedGroups=none}.
  */
 @Tag("manual")
+@RequiresService(name = "Redis", address = "127.0.0.1:6379", howToStart = "start redis-server")
 class RedisLatencyIT {
 
   @Test
   void xaddToInvalidation() throws Exception {
-    SkipOrFail.requireTcp("Redis", "127.0.0.1", 6379, "start redis-server");
     String stream = "fc-latency:" + UUID.randomUUID().toString().substring(0, 8);
     RedisClient client = RedisClient.create(RedisStreamSourceIT.URI);
     try (StatefulRedisConnection<String, String> conn = client.connect()) {

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.freshcache.feeds.Change;
-import io.freshcache.feeds.ChangeSink;
 import io.freshcache.feeds.ChangeSource;
 import io.freshcache.feeds.Checkpoints;
 import io.freshcache.feeds.testing.KillRestartCheck;
-import io.freshcache.feeds.testing.SkipOrFail;
+import io.freshcache.feeds.testing.RecordingSink;
+import io.freshcache.testkit.RequiresService;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -20,15 +20,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link RedisStreamSource} against the Redis at 127.0.0.1:6379. */
+@RequiresService(name = "Redis", address = "127.0.0.1:6379",
+    howToStart = "start it with 'service redis-server start' (Debian package redis-server)")
 class RedisStreamSourceIT {
   static final String URI = "redis://127.0.0.1:6379";
   private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -38,8 +38,6 @@ class RedisStreamSourceIT {
 
   @BeforeEach
   void connect() {
-    SkipOrFail.requireTcp("Redis", "127.0.0.1", 6379,
-        "start it with 'service redis-server start' (Debian package redis-server)");
     client = RedisClient.create(URI);
     conn = client.connect();
   }
@@ -92,29 +90,9 @@ class RedisStreamSourceIT {
     assertThat(r.duplicates()).as("the entry in hand at the kill comes again").isPositive();
   }
 
-  /** Records what a source delivers; can be told to fail. */
-  static final class Recorder implements ChangeSink {
-    final List<Change> changes = new CopyOnWriteArrayList<>();
-    final List<String> gaps = new CopyOnWriteArrayList<>();
-    final AtomicInteger failuresLeft = new AtomicInteger();
-
-    @Override
-    public void accept(Change change) {
-      if (failuresLeft.getAndDecrement() > 0) {
-        throw new IllegalStateException("sink down (test)");
-      }
-      changes.add(change);
-    }
-
-    @Override
-    public void gap(String source, String reason) {
-      gaps.add(reason);
-    }
-  }
-
   @Test
   void jsonFieldOrFieldsBecomeThePayloadAndFailedEntriesAreReadAgain(@TempDir Path dir) {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     sink.failuresLeft.set(1);
     conn.sync().xadd(stream, Map.of("json", "{\"title\": \"Alpha\"}", "type", "page"));
     conn.sync().xadd(stream, Map.of("title", "Beta"));
@@ -137,7 +115,7 @@ class RedisStreamSourceIT {
 
   @Test
   void entriesTrimmedBeforeTheyWereReadAreAGap(@TempDir Path dir) {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     try (RedisStreamSource s = source(dir).build()) {
       s.start(sink);
       conn.sync().xadd(stream, Map.of("n", "0"));
@@ -156,7 +134,7 @@ class RedisStreamSourceIT {
           .containsExactly("0", "8", "9", "10");
     }
     // Reported once: a restart does not report the same loss again.
-    Recorder again = new Recorder();
+    RecordingSink again = new RecordingSink();
     try (RedisStreamSource s = source(dir).build()) {
       s.start(again);
       conn.sync().xadd(stream, Map.of("n", "11"));
@@ -167,7 +145,7 @@ class RedisStreamSourceIT {
 
   @Test
   void groupLostWhileRunningIsAGap(@TempDir Path dir) {
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     try (RedisStreamSource s = source(dir).build()) {
       s.start(sink);
       conn.sync().xadd(stream, Map.of("n", "0"));
@@ -189,7 +167,7 @@ class RedisStreamSourceIT {
     // Another consumer reads it and dies without acking.
     conn.sync().xreadgroup(io.lettuce.core.Consumer.from("web1", "dead"),
         io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(stream));
-    Recorder sink = new Recorder();
+    RecordingSink sink = new RecordingSink();
     try (RedisStreamSource s = source(dir)
         .claimIdle(Duration.ofMillis(100), Duration.ofMillis(100)).build()) {
       s.start(sink);

@@ -1,5 +1,6 @@
 package io.freshcache.feeds.testing;
 
+import io.freshcache.testkit.ServiceCheck;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -77,7 +78,7 @@ public final class PouchDbServer implements AutoCloseable {
         String log = Files.exists(work.resolve("stdout.log"))
             ? Files.readString(work.resolve("stdout.log")) : "";
         server.close();
-        SkipOrFail.unavailable("pouchdb-server did not come up on port " + port + ": " + log);
+        ServiceCheck.unavailable("pouchdb-server did not come up on port " + port + ": " + log);
       }
       Thread.sleep(100);
     }
@@ -94,7 +95,7 @@ public final class PouchDbServer implements AutoCloseable {
       return bin;
     }
     if (!commandWorks("node", "--version") || !commandWorks("npm", "--version")) {
-      SkipOrFail.unavailable("node and npm are needed to install pouchdb-server " + VERSION
+      ServiceCheck.unavailable("node and npm are needed to install pouchdb-server " + VERSION
           + " (Debian packages nodejs and npm)");
     }
     Files.createDirectories(cache);
@@ -110,7 +111,7 @@ public final class PouchDbServer implements AutoCloseable {
       String out = Files.exists(log) ? Files.readString(log) : "";
       Files.deleteIfExists(log);
       deleteTree(tmp);
-      SkipOrFail.unavailable("npm install pouchdb-server@" + VERSION + " failed: "
+      ServiceCheck.unavailable("npm install pouchdb-server@" + VERSION + " failed: "
           + out.substring(Math.max(0, out.length() - 2000)));
     }
     Files.deleteIfExists(log);

@@ -1,5 +1,6 @@
-package io.freshcache.feeds;
+package io.freshcache.testkit;
 
+import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -7,7 +8,7 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Marks a test class that needs a real service. Before the class runs, a TCP connection to the
+ * Marks a test class or method that needs a real service. Before it runs, a TCP connection to the
  * service is tried (1 s): if it is unreachable the tests are <em>skipped</em> with a message saying
  * which service and how to point the tests elsewhere, unless the environment variable {@code CI}
  * is set (to anything but {@code false} or empty), in which case they <em>fail</em>: a CI run
@@ -18,8 +19,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * class PostgresSourceIT { ... }
  * }</pre>
  *
- * Use {@link ServiceCheck#require} for the same decision inside a test or a helper.
+ * Use {@link ServiceCheck#require} (or {@link ServiceCheck#requireTcp}) for the same decision inside
+ * a test or a helper.
  */
+@Documented
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(ServiceCheck.class)
@@ -32,4 +35,7 @@ public @interface RequiresService {
 
   /** An environment variable (or system property) that overrides {@link #address()}, or empty. */
   String env() default "";
+
+  /** How to start the service, appended to the message, e.g. {@code start redis-server}; or empty. */
+  String howToStart() default "";
 }
