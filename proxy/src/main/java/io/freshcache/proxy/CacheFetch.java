@@ -119,11 +119,12 @@ final class CacheFetch implements OriginCall.Listener {
 
     if (status == 304) {
       b.release();
-      if (prev == null || !StoredFields.identifies(prev.fields, response)) {
+      Fields prevFields = prev == null ? null : prev.fields();
+      if (prev == null || !StoredFields.identifies(prevFields, response)) {
         out.completeExceptionally(new OriginFailure("origin: 304 that does not match the stored response", false, null));
         return;
       }
-      Fields freshened = StoredFields.freshen(prev.fields, response, resAt).withoutAll(StoredResponse.NOT_STORED);
+      Fields freshened = StoredFields.freshen(prevFields, response, resAt).withoutAll(StoredResponse.NOT_STORED);
       Freshness f = Freshness.of(freshened, reqAt, resAt);
       String[] tags = TagHeaders.dependencies(response).tags().isEmpty()
           ? previous.tags().toArray(String[]::new)
@@ -171,8 +172,14 @@ final class CacheFetch implements OriginCall.Listener {
       out.completeExceptionally(new PassThrough(head, b, null, !vary.equals(ex.vary) ? "vary-changed" : "private", false));
       return;
     }
+    // The default (no Vary, shared) is what no profile means: only other profiles are kept.
     ProxyRuntime.Profile known = rt.profiles.getIfPresent(ex.resource);
-    if (known == null || known.userScoped() != userScoped || !known.vary().equals(vary)) {
+    boolean isDefault = !userScoped && vary.equals(Vary.NONE);
+    if (isDefault) {
+      if (known != null) {
+        rt.profiles.invalidate(ex.resource);
+      }
+    } else if (known == null || known.userScoped() != userScoped || !known.vary().equals(vary)) {
       rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
     }
     String[] tags = tagsOf(response);

@@ -431,7 +431,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (ex.directives == RequestDirectives.NONE && sr.servableWithoutDirectives(now)) {
       return true;
     }
-    Freshness.Reuse r = sr.freshness.reuse(ex.directives, Instant.ofEpochMilli(now));
+    Freshness.Reuse r = sr.freshness().reuse(ex.directives, Instant.ofEpochMilli(now));
     switch (r.action()) {
       case SERVE, SERVE_STALE:
         return true;
@@ -501,11 +501,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       HttpRequest origin = originRequest(ex, true);
       Page prev = rc.previous();
       if (prev != null && prev.attachment() instanceof StoredResponse sr) {
-        String etag = sr.fields.first("ETag");
+        String etag = sr.first("ETag");
         if (etag != null) {
           origin.headers().set(HttpHeaderNames.IF_NONE_MATCH, etag);
         }
-        String lm = sr.fields.first("Last-Modified");
+        String lm = sr.first("Last-Modified");
         if (lm != null) {
           origin.headers().set(HttpHeaderNames.IF_MODIFIED_SINCE, lm);
         }
@@ -542,7 +542,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       } else {
         status = hitStatus(ex, page);
       }
-      servePage(ex, page, status);
+      servePage(ex, page, status, !ex.leader && !waited);
       return;
     }
     Throwable cause = unwrap(err);
@@ -634,7 +634,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (stale == null || !(stale.attachment() instanceof StoredResponse sr)) {
       return false;
     }
-    if (!sr.freshness.mayServeStaleIfError(ex.directives, Instant.ofEpochMilli(rt.now()))) {
+    if (!sr.freshness().mayServeStaleIfError(ex.directives, Instant.ofEpochMilli(rt.now()))) {
       return false;
     }
     rt.stats.staleServed.increment();
@@ -645,17 +645,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ writing a stored response
 
   private void servePage(Exchange ex, Page page, CacheStatus status) {
+    servePage(ex, page, status, true);
+  }
+
+  /** Writes a stored response; {@code hit}: keep what was built for it for the next hits. */
+  private void servePage(Exchange ex, Page page, CacheStatus status, boolean hit) {
     StoredResponse sr = (StoredResponse) page.attachment();
     if (sr.template != null) {
       serveAssembled(ex, sr.etag(page), sr, status, false);
       return;
     }
-    StoredResponse.Encoded enc = sr.encoded(page);
     HttpHeaders h = ex.request.headers();
-    boolean gzip = enc.gzipHead != null && AcceptEncoding.acceptsGzip(h.get(HttpHeaderNames.ACCEPT_ENCODING));
+    boolean gzip = StoredResponse.hasGzip(page) && AcceptEncoding.acceptsGzip(h.get(HttpHeaderNames.ACCEPT_ENCODING));
     long now = rt.now();
     byte[] date = rt.dates.ascii(now);
-    String cacheStatus = enc.cacheStatusPrefix + status;
+    String cacheStatus = sr.upstreamCacheStatus.isEmpty() ? status.toString() : sr.upstreamCacheStatus + ", " + status;
     if (rt.closing) {
       ex.keepAlive = false;
     }
@@ -671,7 +675,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       for (String v : h.getAll(HttpHeaderNames.IF_MODIFIED_SINCE)) {
         conditions = conditions.with("If-Modified-Since", v);
       }
-      Fields stored = gzip ? enc.gzipFields : enc.identityFields;
+      Fields stored = sr.sentFields(page, gzip);
       if (Conditional.notModified(ex.method.name(), conditions, sr.status, stored, Instant.ofEpochMilli(sr.receivedAtMillis))) {
         rt.stats.notModified.increment();
         ByteBuf block = StoredResponse.notModifiedBlock(ctx.alloc(), stored);
@@ -683,17 +687,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
-    ByteBuf headBlock = (gzip ? enc.gzipHead : enc.identityHead).duplicate();
-    ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), date, age, cacheStatus, connection);
+    StoredResponse.Hit enc = sr.hit(page, gzip, hit);
+    ByteBuf block = sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
     ex.status = sr.status;
-    ex.bytesOut = headBlock.readableBytes() + tail.readableBytes();
-    raw.write(headBlock, raw.voidPromise());
-    if (ex.isHead()) {
-      complete(ex, raw.write(tail));
+    ex.bytesOut = block.readableBytes();
+    if (ex.isHead() || enc.direct == null) {
+      complete(ex, raw.write(block));
       return;
     }
-    raw.write(tail, raw.voidPromise());
-    ByteBuf body = (gzip ? enc.gzipBody : enc.identityBody).duplicate();
+    raw.write(block, raw.voidPromise());
+    ByteBuf body = enc.direct.duplicate();
     ex.bytesOut += body.readableBytes();
     complete(ex, raw.write(body));
   }
@@ -757,7 +760,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     // As private as its most private part; revalidated on every use (the ETag makes that a 304).
     boolean shared = !personal && ex.key != null && ex.key.scope().kind() == Scope.Kind.PUBLIC && r.allShared()
         && !isPrivate(sr);
-    Fields fields = sr.fields.withoutAll(StoredResponse.NOT_ENCODED)
+    Fields fields = sr.fields().withoutAll(StoredResponse.NOT_ENCODED)
         .without("Cache-Control").without("Expires").without("Last-Modified")
         .with("Cache-Control", shared ? "no-cache" : "private, no-cache")
         .with("ETag", assembledEtag(pageEtag, r));
@@ -807,10 +810,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Whether the page itself is private: its scope is a user's, or its Cache-Control says so. */
   private static boolean isPrivate(StoredResponse sr) {
-    if (sr.freshness.directives().isPrivate()) {
+    if (sr.directives.isPrivate()) {
       return true;
     }
-    for (String m : Fields.listMembers(sr.fields.all("Cache-Control"))) {
+    for (String m : Fields.listMembers(sr.fields().all("Cache-Control"))) {
       if (Fields.lower(m).startsWith("private")) {
         return true;
       }
@@ -927,7 +930,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private EsiAssembly.Part staleFragment(Exchange sub) {
     Page stale = sub.stale;
     if (stale == null || !(stale.attachment() instanceof StoredResponse sr)
-        || !sr.freshness.mayServeStaleIfError(sub.directives, Instant.ofEpochMilli(rt.now()))) {
+        || !sr.freshness().mayServeStaleIfError(sub.directives, Instant.ofEpochMilli(rt.now()))) {
       return null;
     }
     rt.stats.staleServed.increment();

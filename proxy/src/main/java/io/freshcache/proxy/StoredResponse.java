@@ -1,5 +1,6 @@
 package io.freshcache.proxy;
 
+import com.github.benmanes.caffeine.cache.Interner;
 import io.freshcache.core.Encoding;
 import io.freshcache.core.Page;
 import io.netty.buffer.ByteBuf;
@@ -8,20 +9,37 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * What the proxy keeps with a cache entry ({@code Content.attachment()}): the stored response's
- * status, header fields and freshness, and, built on the first hit, the header block and body as
- * direct buffers ready to write.
+ * status, header fields and freshness, kept compact because there is one per cached object (memory
+ * per object is a goal, docs/architecture.md "What a stored response keeps").
  *
- * <p>Immutable except for the lazily built {@link Encoded} (a benign race: two threads may build equal
- * values and one wins).
+ * <ul>
+ *   <li>The fields are one byte array of {@code Name: value CRLF} lines (ISO-8859-1): first those a
+ *       hit sends as they are, then from {@link #sentEnd} the {@link #NOT_ENCODED} ones (Date, ETag,
+ *       Vary, Content-Encoding), whose values a hit rebuilds. {@link #fields()} parses them when a
+ *       rarer path needs them (conditional requests, revalidation, ESI).
+ *   <li>Freshness is kept as the primitive inputs of {@link Freshness} (directives interned, as most
+ *       entries share them); {@link #freshness()} rebuilds the record for requests with directives.
+ *   <li>What a hit writes beyond those bytes is built lazily per encoding actually requested, by a
+ *       hit only (a miss builds it for its own response and drops it): a small {@link Hit}. Bodies
+ *       are written from core's stored bytes (copied into the per-request buffer with the header),
+ *       except bodies of at least {@link #DIRECT_BODY_BYTES}, which get a direct copy written without
+ *       copying (the copy per write would cost more CPU than the second copy costs memory).
+ * </ul>
  *
- * <p>What a hit writes: the pre-encoded status line and stored fields (with Content-Length, ETag, Via
- * and Vary), then the per-request fields (Date, Age, Cache-Status, Connection), then the body. Date is
- * the time of sending (the age since the origin made the response is in Age).
+ * <p>Immutable except for the lazily built hits (a benign race: two threads may build equal values
+ * and one wins).
+ *
+ * <p>What a hit writes: the status line and stored fields (with Content-Length, ETag, Via and Vary),
+ * then the per-request fields (Date, Age, Cache-Status, Connection), then the body. Date is the time
+ * of sending (the age since the origin made the response is in Age).
  */
 final class StoredResponse {
 
@@ -36,20 +54,35 @@ final class StoredResponse {
 
   static final String VIA = "1.1 freshcache";
 
+  /** Bodies at least this long are written from a direct copy (zero-copy); shorter ones from the heap bytes. */
+  static final int DIRECT_BODY_BYTES = 16 * 1024;
+
+  /** Most entries share their directives: one instance each. */
+  private static final Interner<ResponseDirectives> DIRECTIVES = Interner.newWeakInterner();
+
+  private static final byte[] OK_LINE = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
   final int status;
   final String reasonPhrase;
-  /** The stored fields (with Date, without {@link #NOT_STORED}), as {@link StoredFields} made them. */
-  final Fields fields;
-  final Freshness freshness;
+  /** The stored fields (with Date, without {@link #NOT_STORED}) as lines; see the class comment. */
+  private final byte[] lines;
+  /** Where the lines not sent as they are begin. */
+  private final int sentEnd;
   /** The Vary of this response (the key it was stored under was computed with it). */
   final Vary vary;
   /** Cache-Status members from caches before us, joined, or empty. */
   final String upstreamCacheStatus;
   /** Whether this entry came from an origin 304 that freshened the previous one. */
   final boolean revalidated;
+  /** The governing directives (interned). */
+  final ResponseDirectives directives;
+  private final long requestAtMillis;
   final long receivedAtMillis;
-  private final long initialAgeMillis;
+  private final long dateMillis;
+  private final long ageValue;
   private final long lifetimeMillis;
+  private final boolean explicit;
+  private final long initialAgeMillis;
   /** Whether no request directive can make a difference beyond plain freshness: no no-cache response. */
   private final boolean simple;
 
@@ -60,27 +93,113 @@ final class StoredResponse {
    */
   final EsiTemplate template;
 
-  private volatile Encoded encoded;
+  /** Built on the first hit that wants each encoding. */
+  private volatile Hit identityHit;
+  private volatile Hit gzipHit;
 
   StoredResponse(int status, String reasonPhrase, Fields fields, Freshness freshness, Vary vary,
       String upstreamCacheStatus, boolean revalidated) {
-    this(status, reasonPhrase, fields, freshness, vary, upstreamCacheStatus, revalidated, null);
-  }
-
-  private StoredResponse(int status, String reasonPhrase, Fields fields, Freshness freshness, Vary vary,
-      String upstreamCacheStatus, boolean revalidated, EsiTemplate template) {
-    this.template = template;
+    this.template = null;
     this.status = status;
     this.reasonPhrase = reasonPhrase;
-    this.fields = fields;
-    this.freshness = freshness;
+    StringBuilder sent = new StringBuilder(256);
+    StringBuilder rest = new StringBuilder(96);
+    for (Fields.Field f : fields.lines()) {
+      StringBuilder b = NOT_ENCODED.contains(Fields.lower(f.name())) ? rest : sent;
+      b.append(f.name()).append(": ").append(f.value()).append("\r\n");
+    }
+    this.sentEnd = sent.length();
+    this.lines = sent.append(rest).toString().getBytes(StandardCharsets.ISO_8859_1);
     this.vary = vary;
     this.upstreamCacheStatus = upstreamCacheStatus;
     this.revalidated = revalidated;
+    this.directives = DIRECTIVES.intern(freshness.directives());
+    this.requestAtMillis = freshness.requestTime().toEpochMilli();
     this.receivedAtMillis = freshness.responseTime().toEpochMilli();
-    this.initialAgeMillis = freshness.correctedInitialAge().toMillis();
+    this.dateMillis = freshness.dateValue().toEpochMilli();
+    this.ageValue = freshness.ageValue();
     this.lifetimeMillis = freshness.lifetime().toMillis();
-    this.simple = !freshness.directives().noCache();
+    this.explicit = freshness.explicit();
+    this.initialAgeMillis = freshness.correctedInitialAge().toMillis();
+    this.simple = !directives.noCache();
+  }
+
+  private StoredResponse(StoredResponse r, EsiTemplate template) {
+    this.template = template;
+    this.status = r.status;
+    this.reasonPhrase = r.reasonPhrase;
+    this.lines = r.lines;
+    this.sentEnd = r.sentEnd;
+    this.vary = r.vary;
+    this.upstreamCacheStatus = r.upstreamCacheStatus;
+    this.revalidated = r.revalidated;
+    this.directives = r.directives;
+    this.requestAtMillis = r.requestAtMillis;
+    this.receivedAtMillis = r.receivedAtMillis;
+    this.dateMillis = r.dateMillis;
+    this.ageValue = r.ageValue;
+    this.lifetimeMillis = r.lifetimeMillis;
+    this.explicit = r.explicit;
+    this.initialAgeMillis = r.initialAgeMillis;
+    this.simple = r.simple;
+  }
+
+  /** The stored fields (with Date, without {@link #NOT_STORED}), parsed anew (the ones a hit rebuilds last). */
+  Fields fields() {
+    return parse(lines, 0, lines.length);
+  }
+
+  /** The freshness this response was stored with, rebuilt. */
+  Freshness freshness() {
+    return new Freshness(directives, Instant.ofEpochMilli(requestAtMillis), Instant.ofEpochMilli(receivedAtMillis),
+        Instant.ofEpochMilli(dateMillis), ageValue, Duration.ofMillis(lifetimeMillis), explicit);
+  }
+
+  /** The value of the first stored field named {@code name}, or null; without parsing the others. */
+  String first(String name) {
+    int i = 0;
+    int n = name.length();
+    while (i < lines.length) {
+      int eol = indexOf(lines, (byte) '\r', i);
+      if (eol - i > n && lines[i + n] == ':' && regionMatchesIgnoreCase(lines, i, name)) {
+        return new String(lines, i + n + 2, eol - i - n - 2, StandardCharsets.ISO_8859_1);
+      }
+      i = eol + 2;
+    }
+    return null;
+  }
+
+  private static boolean regionMatchesIgnoreCase(byte[] b, int at, String name) {
+    for (int k = 0; k < name.length(); k++) {
+      int c = b[at + k] & 0xff;
+      int d = name.charAt(k);
+      if (c != d && Character.toLowerCase(c) != Character.toLowerCase(d)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(byte[] b, byte c, int from) {
+    for (int i = from; i < b.length; i++) {
+      if (b[i] == c) {
+        return i;
+      }
+    }
+    return b.length;
+  }
+
+  private static Fields parse(byte[] b, int from, int to) {
+    List<Fields.Field> list = new ArrayList<>(12);
+    int i = from;
+    while (i < to) {
+      int colon = indexOf(b, (byte) ':', i);
+      int eol = indexOf(b, (byte) '\r', colon);
+      list.add(new Fields.Field(new String(b, i, colon - i, StandardCharsets.ISO_8859_1),
+          new String(b, colon + 2, eol - colon - 2, StandardCharsets.ISO_8859_1)));
+      i = eol + 2;
+    }
+    return new Fields(list);
   }
 
   /** current_age in milliseconds at {@code nowMillis} (the clock stepping back counts as no time). */
@@ -105,78 +224,122 @@ final class StoredResponse {
 
   /** The same response, assembled from {@code t} when served (null: served as it is). */
   StoredResponse withTemplate(EsiTemplate t) {
-    return new StoredResponse(status, reasonPhrase, fields, freshness, vary, upstreamCacheStatus, revalidated, t);
+    return new StoredResponse(this, t);
   }
 
-  /** The pre-encoded form for {@code page} (this entry's page), built on first use. */
-  Encoded encoded(Page page) {
-    Encoded e = encoded;
-    if (e == null) {
-      e = new Encoded(this, page);
-      encoded = e;
+  /**
+   * What a response of {@code page} (this entry's page) in one encoding writes beyond the stored
+   * lines. Kept for later hits when {@code keep} (a hit), else built for this response only (a miss:
+   * most entries are never hit, and an identity copy of a gzip-stored body is 1 KB or more).
+   */
+  Hit hit(Page page, boolean gzip, boolean keep) {
+    Hit h = gzip ? gzipHit : identityHit;
+    if (h == null) {
+      h = new Hit(this, page, gzip);
+      if (keep) {
+        if (gzip) {
+          gzipHit = h;
+        } else {
+          identityHit = h;
+        }
+      }
     }
-    return e;
+    return h;
+  }
+
+  /** Whether {@code page} has a gzip form to serve. */
+  static boolean hasGzip(Page page) {
+    return page.storedEncoding() == Encoding.GZIP;
   }
 
   /** The ETag to send: the origin's, else core's strong hash of the body. */
   String etag(Page page) {
-    String origin = fields.first("ETag");
+    String origin = first("ETag");
     return origin != null ? origin : page.etag().toString();
   }
 
-  /** The header block and bodies of one entry, as unreleasable direct buffers. */
-  static final class Encoded {
-    final ByteBuf identityHead;
-    final ByteBuf identityBody;
-    /** Null when the entry is stored as identity. */
-    final ByteBuf gzipHead;
-    final ByteBuf gzipBody;
-    /** The stored fields with the ETag sent, for conditional requests. */
-    final Fields identityFields;
-    final Fields gzipFields;
-    final String cacheStatusPrefix;
+  private String varyToSend(boolean gzip) {
+    String v = vary.names().isEmpty() ? null : vary.toString();
+    if (gzip) {
+      v = v == null ? "Accept-Encoding" : v.contains("accept-encoding") ? v : v + ", Accept-Encoding";
+    }
+    return v;
+  }
 
-    Encoded(StoredResponse r, Page page) {
-      String etag = r.etag(page);
-      boolean gzip = page.storedEncoding() == Encoding.GZIP;
-      String vary = r.vary.names().isEmpty() ? null : r.vary.toString();
-      if (gzip) {
-        vary = vary == null ? "Accept-Encoding" : vary.contains("accept-encoding") ? vary : vary + ", Accept-Encoding";
+  private static String etagToSend(String etag, boolean gzip) {
+    return gzip && !etag.startsWith("W/") ? "W/" + etag : etag;
+  }
+
+  /**
+   * The stored fields with the ETag and Vary a response in this encoding sends, for conditional
+   * requests and 304s; the same lines as a hit's header block (without Date, Content-Length, Via).
+   */
+  Fields sentFields(Page page, boolean gzip) {
+    Fields f = parse(lines, 0, sentEnd).with("ETag", etagToSend(etag(page), gzip));
+    String v = varyToSend(gzip || hasGzip(page));
+    return v == null ? f : f.with("Vary", v);
+  }
+
+  /** The ETag, Vary, Content-Encoding, Content-Length and Via lines and the body of one encoding. */
+  static final class Hit {
+    /** The status line. */
+    final byte[] statusLine;
+    /** The lines after the stored ones. */
+    final byte[] extra;
+    /** The body (core's stored bytes, or decoded ones); null when {@link #direct} holds it. */
+    final byte[] body;
+    /** A direct copy of a large body, never released through Netty; else null. */
+    final ByteBuf direct;
+    final int length;
+
+    Hit(StoredResponse r, Page page, boolean gzip) {
+      statusLine = r.status == 200 && "OK".equals(r.reasonPhrase) ? OK_LINE
+          : ("HTTP/1.1 " + r.status + ' ' + r.reasonPhrase + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+      byte[] bytes = gzip ? page.storedBody() : page.body();
+      length = bytes.length;
+      StringBuilder b = new StringBuilder(128);
+      b.append("ETag: ").append(etagToSend(r.etag(page), gzip)).append("\r\n");
+      String v = r.varyToSend(hasGzip(page));
+      if (v != null) {
+        b.append("Vary: ").append(v).append("\r\n");
       }
-      Fields base = r.fields.withoutAll(NOT_ENCODED);
-      Fields id = base.with("ETag", etag);
-      if (vary != null) {
-        id = id.with("Vary", vary);
-      }
-      identityFields = id;
-      byte[] identity = page.body();
-      identityHead = block(r, id, identity.length, null);
-      identityBody = direct(identity);
       if (gzip) {
-        String weak = etag.startsWith("W/") ? etag : "W/" + etag;
-        Fields gz = base.with("ETag", weak).with("Vary", vary);
-        gzipFields = gz;
-        byte[] z = page.storedBody();
-        gzipHead = block(r, gz, z.length, "gzip");
-        gzipBody = direct(z);
+        b.append("Content-Encoding: gzip\r\n");
+      }
+      if (r.status != 204 && r.status != 304) {
+        b.append("Content-Length: ").append(length).append("\r\n");
+      }
+      b.append("Via: ").append(VIA).append("\r\n");
+      extra = b.toString().getBytes(StandardCharsets.ISO_8859_1);
+      if (length >= DIRECT_BODY_BYTES) {
+        ByteBuffer d = ByteBuffer.allocateDirect(length);
+        d.put(bytes).flip();
+        // Freed by the JDK's cleaner when the entry is gone; never released through Netty.
+        direct = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(d));
+        body = null;
       } else {
-        gzipFields = null;
-        gzipHead = null;
-        gzipBody = null;
+        direct = null;
+        body = bytes;
       }
-      cacheStatusPrefix = r.upstreamCacheStatus.isEmpty() ? "" : r.upstreamCacheStatus + ", ";
     }
+  }
 
-    private static ByteBuf block(StoredResponse r, Fields f, int length, String coding) {
-      return direct(headText(r, f, length, coding).getBytes(StandardCharsets.ISO_8859_1));
+  /**
+   * The whole response of a hit but a large body: status line, stored lines, {@code hit}'s lines,
+   * the per-request fields and the end of the header section, then the body unless it is direct or
+   * {@code head}; in one buffer.
+   */
+  ByteBuf hitBlock(ByteBufAllocator alloc, Hit hit, boolean head, byte[] date, long age, String cacheStatus,
+      int connection) {
+    boolean inline = !head && hit.body != null;
+    ByteBuf b = alloc.ioBuffer(hit.statusLine.length + sentEnd + hit.extra.length + 96 + cacheStatus.length()
+        + (inline ? hit.body.length : 0));
+    b.writeBytes(hit.statusLine).writeBytes(lines, 0, sentEnd).writeBytes(hit.extra);
+    writePerRequest(b, date, age, cacheStatus, connection);
+    if (inline) {
+      b.writeBytes(hit.body);
     }
-
-    private static ByteBuf direct(byte[] bytes) {
-      ByteBuffer d = ByteBuffer.allocateDirect(bytes.length);
-      d.put(bytes).flip();
-      // Freed by the JDK's cleaner when the entry is gone; never released through Netty.
-      return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(d));
-    }
+    return b;
   }
 
   /** The status line and fields of a response, with Content-Length, Content-Encoding and Via, without the end. */
@@ -220,6 +383,11 @@ final class StoredResponse {
    */
   static ByteBuf perRequest(ByteBufAllocator alloc, byte[] date, long age, String cacheStatus, int connection) {
     ByteBuf b = alloc.buffer(96 + cacheStatus.length());
+    writePerRequest(b, date, age, cacheStatus, connection);
+    return b;
+  }
+
+  private static void writePerRequest(ByteBuf b, byte[] date, long age, String cacheStatus, int connection) {
     b.writeBytes(DATE).writeBytes(date);
     if (age >= 0) {
       b.writeBytes(AGE);
@@ -232,7 +400,7 @@ final class StoredResponse {
     } else if (connection == 2) {
       b.writeBytes(KEEP_ALIVE);
     }
-    return b.writeBytes(END);
+    b.writeBytes(END);
   }
 
   private static void writeLong(ByteBuf b, long v) {

@@ -89,7 +89,10 @@ final class TestOrigin implements AutoCloseable {
   });
   private final Map<String, Function<Received, Reply>> scripts = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+  private final Map<String, Function<Received, Reply>> prefixes = new ConcurrentHashMap<>();
   final List<Received> received = new CopyOnWriteArrayList<>();
+  /** Off for load runs ({@link #quiet()}): nothing is recorded, so the origin's heap stays flat. */
+  private volatile boolean recording = true;
 
   TestOrigin() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -110,6 +113,18 @@ final class TestOrigin implements AutoCloseable {
 
   TestOrigin on(String path, Reply reply) {
     return on(path, r -> reply);
+  }
+
+  /** Stops recording requests (for measurements that send many): {@link #received} and counts stay empty. */
+  TestOrigin quiet() {
+    recording = false;
+    return this;
+  }
+
+  /** Scripts every path under {@code prefix} (checked when no exact script matches). */
+  TestOrigin onPrefix(String prefix, Function<Received, Reply> script) {
+    prefixes.put(prefix, script);
+    return this;
   }
 
   /** How many requests reached a path. */
@@ -135,10 +150,20 @@ final class TestOrigin implements AutoCloseable {
         body = in.readAllBytes();
       }
       Received r = new Received(x.getRequestMethod(), x.getRequestURI().toString(), x.getRequestHeaders(), body);
-      received.add(r);
       String path = x.getRequestURI().getPath();
-      counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+      if (recording) {
+        received.add(r);
+        counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+      }
       Function<Received, Reply> script = scripts.get(path);
+      if (script == null) {
+        for (Map.Entry<String, Function<Received, Reply>> e : prefixes.entrySet()) {
+          if (path.startsWith(e.getKey())) {
+            script = e.getValue();
+            break;
+          }
+        }
+      }
       Reply reply = script == null ? Reply.status(404).body("no script for " + path) : script.apply(r);
       if (reply.delayMillis > 0) {
         try {
