@@ -16,6 +16,7 @@ import java.util.Map;
  */
 final class RenderScope implements RenderContext {
   private static final SecureRandom NONCES = new SecureRandom();
+  private static final TagState[] NO_STATES = new TagState[0];
   /** Marks a hole placeholder: NUL, "fc", 16 hex digits of nonce, 4 hex digits of index, NUL. */
   static final int PLACEHOLDER_LENGTH = 1 + 2 + 16 + 4 + 1;
 
@@ -112,7 +113,8 @@ final class RenderScope implements RenderContext {
   }
 
   TagState[] states() {
-    return order.toArray(new TagState[0]);
+    // Shared when empty: an entry without tags (common behind the proxy) then pays nothing for it.
+    return order.isEmpty() ? NO_STATES : order.toArray(new TagState[0]);
   }
 
   /** Bounds parallel to {@link #states()}, or null when all equal {@link #start}. */
