@@ -1,6 +1,7 @@
 package io.freshcache.core;
 
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,15 @@ final class InvalidationWorker implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(InvalidationWorker.class);
   private static final TagState STOP = new TagState("", 0);
 
-  private final LinkedBlockingQueue<TagState> queue = new LinkedBlockingQueue<>();
+  /**
+   * Polled, never waited on: {@code invalidate} must not wake this thread itself. Waking it made the
+   * scheduler run it on the caller's core now and then (the caller then waited about a millisecond,
+   * the worker walking the dependents meanwhile); the worker finds new work on its own within {@link
+   * #MAX_IDLE_NANOS}. Correctness never waits on it.
+   */
+  private final ConcurrentLinkedQueue<TagState> queue = new ConcurrentLinkedQueue<>();
+  private static final long MIN_IDLE_NANOS = 100_000;
+  static final long MAX_IDLE_NANOS = 2_000_000;
   private final Consumer<Entry> removeIfStale;
   private final Thread thread;
   /** States taken from the queue and fully processed; for tests and {@code awaitQuiescence}. */
@@ -55,6 +64,7 @@ final class InvalidationWorker implements Runnable {
 
   void stop() {
     queue.add(STOP);
+    LockSupport.unpark(thread);
     try {
       thread.join(5_000);
     } catch (InterruptedException e) {
@@ -67,25 +77,26 @@ final class InvalidationWorker implements Runnable {
   @Override
   public void run() {
     long nextSweep = System.nanoTime() + sweepIntervalNanos;
+    long idle = MIN_IDLE_NANOS;
     while (true) {
-      TagState s;
-      try {
-        long wait = nextSweep - System.nanoTime();
-        s = wait > 0 ? queue.poll(wait, java.util.concurrent.TimeUnit.NANOSECONDS) : null;
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (s == null || System.nanoTime() - nextSweep >= 0) {
+      if (System.nanoTime() - nextSweep >= 0) { // also while busy: a steady stream must not starve it
         nextSweep = System.nanoTime() + sweepIntervalNanos;
         try {
           sweep.run();
         } catch (RuntimeException e) {
           LOG.error("sweeping unused tag states failed", e);
         }
-        if (s == null) {
-          continue;
-        }
       }
+      TagState s = queue.poll();
+      if (s == null) {
+        if (Thread.interrupted()) {
+          return;
+        }
+        LockSupport.parkNanos(this, idle);
+        idle = Math.min(idle * 2, MAX_IDLE_NANOS);
+        continue;
+      }
+      idle = MIN_IDLE_NANOS;
       if (s == STOP) {
         return;
       }
