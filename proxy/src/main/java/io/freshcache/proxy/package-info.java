@@ -3,11 +3,22 @@
  * tags taken from response headers ({@code Cache-Tag}, {@code Surrogate-Key}, {@code xkey}). The
  * contract is docs/http.md.
  *
- * <p>Start reading at {@link io.freshcache.proxy.FreshcacheProxy} (the only public type), then
+ * <p>Public: {@link io.freshcache.proxy.FreshcacheProxy} and its {@link io.freshcache.proxy.ProxyConfig},
+ * and the live-push pieces a Java application can mount without the proxy ({@link
+ * io.freshcache.proxy.LiveEvents}, {@link io.freshcache.proxy.LiveHandler}, {@link
+ * io.freshcache.proxy.LiveServer}, {@link io.freshcache.proxy.LiveConfig}). Everything else is
+ * package-private.
+ *
+ * <p>Start reading at {@link io.freshcache.proxy.FreshcacheProxy}, then
  * {@code ProxyInitializer} (the pipeline) and {@code ProxyHandler} (the request state machine);
  * {@code CacheFetch} is the cache's renderer (origin response to stored entry), {@code OriginCall}
  * and {@code OriginClient} the origin side, {@code StoredResponse} the entry's attachment and its
  * pre-encoded hit path.
+ *
+ * <p>Around the data path: {@code AdminServer} (its own listener: invalidation, stats, Prometheus
+ * metrics; docs/admin.md) through {@code AdminActions}; {@code LiveEvents} (a cache listener) and
+ * {@code LiveHandler} (in every client pipeline) push changes to browsers running live.js
+ * (docs/live.md); {@code PathGlob} selects the paths whose entries are rebuilt in the background.
  *
  * <p>ESI (docs/esi.md): {@code EsiTemplate} parses, {@code EsiSrc} and {@code EsiExpansion} resolve
  * and bound includes, {@code EsiAssembler} holds the fill-in rules and {@code EsiAssembly} runs them
