@@ -117,6 +117,7 @@ stop_peers() {
     fi
   done
   sleep 3
+  rm -f "$1"/pids/*.pid "$1"/pids/*.cmd
 }
 stop_peers /tmp/peers-fc
 
