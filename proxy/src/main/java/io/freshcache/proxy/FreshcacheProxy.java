@@ -190,15 +190,12 @@ public final class FreshcacheProxy implements AutoCloseable {
   private record Actions(ProxyRuntime rt) implements AdminActions {
     @Override
     public int invalidateUrl(String url) {
-      String resource = RequestTarget.resource(url);
-      return resource == null ? 0 : rt.cache.removeResource(resource);
+      return rt.removeUrl(url);
     }
 
     @Override
     public Map<String, Object> proxyStats() {
-      Map<String, Object> m = new LinkedHashMap<>(rt.stats.snapshot());
-      m.put("inFlight", rt.inFlight.get());
-      return m;
+      return rt.counters();
     }
   }
 
@@ -227,12 +224,11 @@ public final class FreshcacheProxy implements AutoCloseable {
    */
   public int invalidateUrl(String pathOrUrl) {
     requireNonNull(pathOrUrl, "pathOrUrl");
-    String resource = RequestTarget.resource(pathOrUrl.trim());
-    if (resource == null) {
+    if (RequestTarget.resource(pathOrUrl.trim()) == null) {
       throw new IllegalArgumentException("pathOrUrl: '" + Fields.printable(pathOrUrl)
           + "' (expected: a path such as /wiki/Foo or an http URL)");
     }
-    return rt.cache.removeResource(resource);
+    return rt.removeUrl(pathOrUrl.trim());
   }
 
   /**
@@ -241,8 +237,7 @@ public final class FreshcacheProxy implements AutoCloseable {
    * entries and storedBytes.
    */
   public Map<String, Object> stats() {
-    Map<String, Object> m = new LinkedHashMap<>(rt.stats.snapshot());
-    m.put("inFlight", rt.inFlight.get());
+    Map<String, Object> m = rt.counters();
     var cs = rt.cache.stats();
     m.put("entries", cs.entryCount());
     m.put("storedBytes", cs.storedBytes());

@@ -134,6 +134,22 @@ final class ProxyRuntime {
     return true;
   }
 
+  /**
+   * Removes every variant and scope of the resource a path or URL names (normalized as a request
+   * target), race-free; 0 when it names none. For the Java API and the admin listener alike.
+   */
+  int removeUrl(String pathOrUrl) {
+    String resource = RequestTarget.resource(pathOrUrl);
+    return resource == null ? 0 : cache.removeResource(resource);
+  }
+
+  /** The data path's counters and the requests in flight, for {@code /stats} and the Java API. */
+  java.util.Map<String, Object> counters() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>(stats.snapshot());
+    m.put("inFlight", inFlight.get());
+    return m;
+  }
+
   /** Remembers that this client just wrote (see {@link #recentWriters}); null keys are ignored. */
   void noteWriter(String writerKey) {
     if (writerKey != null && config.staleWhileRebuild()) {
