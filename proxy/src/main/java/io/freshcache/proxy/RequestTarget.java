@@ -51,7 +51,7 @@ final class RequestTarget {
       return null;
     }
     String p = removeDotSegments(decoded);
-    String resource = p + query;
+    String resource = query.isEmpty() ? p : p + query;
     return resource.length() > io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH ? null : resource;
   }
 
@@ -86,13 +86,27 @@ final class RequestTarget {
     return b.toString();
   }
 
+  /** Whether a segment of {@code path} is "." or "..". */
+  private static boolean hasDotSegment(String path) {
+    for (int i = path.indexOf("/."); i >= 0; i = path.indexOf("/.", i + 1)) {
+      int next = i + 2;
+      if (next < path.length() && path.charAt(next) == '.') {
+        next++;
+      }
+      if (next == path.length() || path.charAt(next) == '/') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** RFC 3986 section 5.2.4, for an absolute path; "/" if everything was removed. */
   static String removeDotSegments(String path) {
     if (path.isEmpty()) {
       return "/";
     }
-    if (path.indexOf('.') < 0) {
-      return path;
+    if (!hasDotSegment(path)) {
+      return path; // the common case ("/a/b.html"), without splitting
     }
     String[] segments = path.split("/", -1);
     java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>();

@@ -15,6 +15,20 @@ class RequestTargetTest {
     assertThat(RequestTarget.resource("http://example.com")).isEqualTo("/");
     assertThat(RequestTarget.resource("/..")).isEqualTo("/");
     assertThat(RequestTarget.resource("/x#y")).isEqualTo("/x");
+    assertThat(RequestTarget.resource("/a/.")).isEqualTo("/a/");
+    assertThat(RequestTarget.resource("/a/b/..")).isEqualTo("/a/");
+  }
+
+  /** Dots that are not whole segments are kept (the fast path must not skip a real dot segment either). */
+  @Test
+  void keepsDotsInsideSegments() {
+    assertThat(RequestTarget.resource("/1k.html")).isEqualTo("/1k.html");
+    assertThat(RequestTarget.resource("/.well-known/x")).isEqualTo("/.well-known/x");
+    assertThat(RequestTarget.resource("/a/...")).isEqualTo("/a/...");
+    assertThat(RequestTarget.resource("/a/..b/c")).isEqualTo("/a/..b/c");
+    assertThat(RequestTarget.resource("/a/.b/../c")).isEqualTo("/a/c");
+    assertThat(RequestTarget.resource("/a.b/./c.d")).isEqualTo("/a.b/c.d");
+    assertThat(RequestTarget.resource("/a/%2E%2E/c")).isEqualTo("/c");
   }
 
   @Test
