@@ -89,7 +89,8 @@ final class ServeOptions {
       new Setting("rebuild", "--rebuild", "none", (b, w, v) -> b.rebuild(globs(w, v))),
       new Setting("rebuildRate", "--rebuild-rate", "50", (b, w, v) -> b.rebuildRate(integer(w, v))),
       new Setting("rebuildConcurrency", "--rebuild-concurrency", "4", (b, w, v) -> b.rebuildConcurrency(integer(w, v))),
-      new Setting("staleWhileRebuild", "--stale-while-rebuild", "off", (b, w, v) -> b.staleWhileRebuild(bool(w, v))));
+      new Setting("staleWhileRebuild", "--stale-while-rebuild", "off", (b, w, v) -> b.staleWhileRebuild(bool(w, v))),
+      new Setting("bodyFileDir", "--body-file-dir", "auto", (b, w, v) -> b.bodyFileDir(v)));
 
   /**
    * Settings of {@code serve} itself rather than of {@link ProxyConfig} (no applier): the feeds

@@ -180,6 +180,11 @@ public final class FreshcacheProxy implements AutoCloseable {
     return proxy;
   }
 
+  /** The body files of this proxy, or null (tests). */
+  BodyFiles bodyFiles() {
+    return rt.bodyFiles;
+  }
+
   /** A live-push subscription id (a page's path and query) as the resource its cache key uses. */
   private static String liveId(String pathAndQuery) {
     String resource = RequestTarget.resource(pathAndQuery);

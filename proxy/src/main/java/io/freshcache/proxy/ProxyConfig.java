@@ -42,6 +42,8 @@ import java.time.Duration;
  * @param rebuildConcurrency how many background rebuilds may run at once
  * @param staleWhileRebuild whether, while an invalidated entry is being rebuilt, other clients get the
  *     invalidated copy at once instead of waiting (never the client whose request invalidated it)
+ * @param bodyFileDir where large bodies of hot entries are kept as files sent with sendfile(2):
+ *     {@code auto} ({@code /dev/shm} if writable, else none), {@code off}, or a directory (a tmpfs)
  */
 public record ProxyConfig(
     URI origin,
@@ -65,7 +67,8 @@ public record ProxyConfig(
     java.util.List<String> rebuild,
     double rebuildRate,
     int rebuildConcurrency,
-    boolean staleWhileRebuild) {
+    boolean staleWhileRebuild,
+    String bodyFileDir) {
 
   /** The environment variable read for the admin token when none is configured. */
   public static final String ADMIN_TOKEN_ENV = "FRESHCACHE_ADMIN_TOKEN";
@@ -125,6 +128,10 @@ public record ProxyConfig(
     }
     if (!(rebuildRate > 0) || rebuildRate > 1_000_000) {
       throw new IllegalArgumentException("rebuildRate: " + rebuildRate + " (expected: > 0 and <= 1000000 per second)");
+    }
+    requireNonNull(bodyFileDir, "bodyFileDir");
+    if (!bodyFileDir.equals("auto") && !bodyFileDir.equals("off") && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(bodyFileDir))) {
+      throw new IllegalArgumentException("bodyFileDir: " + bodyFileDir + " (expected: auto, off or an existing directory)");
     }
     if (rebuildConcurrency < 1 || rebuildConcurrency > 64) {
       throw new IllegalArgumentException("rebuildConcurrency: " + rebuildConcurrency + " (expected: 1..64)");
@@ -191,6 +198,7 @@ public record ProxyConfig(
     private double rebuildRate = 50;
     private int rebuildConcurrency = 4;
     private boolean staleWhileRebuild;
+    private String bodyFileDir = "auto";
 
     Builder(URI origin) {
       this.origin = requireNonNull(origin, "origin");
@@ -328,12 +336,18 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Default {@code auto}: {@code /dev/shm} where it is a writable directory. */
+    public Builder bodyFileDir(String value) {
+      bodyFileDir = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public ProxyConfig build() {
       return new ProxyConfig(origin, listen, admin, adminToken, userCookie, userHeader, maximumBytes,
           maxHeaderBytes, maxCacheableBodyBytes, maxRequestBodyBytes, originConnectTimeout,
           originResponseTimeout, esi, esiMaxDepth, esiMaxIncludes, accessLog, ioThreads, shutdownGrace, rebuild,
-          rebuildRate, rebuildConcurrency, staleWhileRebuild);
+          rebuildRate, rebuildConcurrency, staleWhileRebuild, bodyFileDir);
     }
   }
 }

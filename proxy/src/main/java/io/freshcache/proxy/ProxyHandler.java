@@ -687,18 +687,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
-    StoredResponse.Hit enc = sr.hit(page, gzip, hit);
+    StoredResponse.Hit enc = sr.hit(page, gzip, hit, rt.bodyFiles);
     ByteBuf block = sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
     ex.status = sr.status;
     ex.bytesOut = block.readableBytes();
-    if (ex.isHead() || enc.direct == null) {
+    if (ex.isHead() || enc.body != null) {
       complete(ex, raw.write(block));
       return;
     }
     raw.write(block, raw.voidPromise());
-    ByteBuf body = enc.direct.duplicate();
-    ex.bytesOut += body.readableBytes();
-    complete(ex, raw.write(body));
+    ex.bytesOut += enc.length;
+    complete(ex, raw.write(enc.file != null ? enc.file.region() : enc.direct.duplicate()));
   }
 
   // ------------------------------------------------------------------ ESI: a page assembled from its fragments

@@ -67,6 +67,10 @@ final class ProxyRuntime {
   /** The bounds on ESI processing ({@link ProxyConfig#esi()}). */
   final EsiLimits esiLimits;
   private final ConcurrentHashMap<EventLoop, OriginClient> originClients = new ConcurrentHashMap<>();
+  /** Where large bodies of hot entries are kept for sendfile, or null ({@link ProxyConfig#bodyFileDir()}). */
+  final BodyFiles bodyFiles;
+  /** At most this many body files open at once (each holds a file descriptor). */
+  static final int MAX_BODY_FILES = 4096;
 
   ProxyRuntime(ProxyConfig config, Freshcache cache, LiveEvents live, Class<? extends Channel> originChannelClass,
       ChannelGroup clients) {
@@ -76,6 +80,7 @@ final class ProxyRuntime {
     this.rebuilds = PathGlob.anyOf(config.rebuild());
     this.identity = Identity.of(config);
     this.esiLimits = EsiLimits.of(config);
+    this.bodyFiles = BodyFiles.of(config.bodyFileDir(), MAX_BODY_FILES);
     this.originChannelClass = originChannelClass;
     this.clients = clients;
   }

@@ -232,10 +232,10 @@ final class StoredResponse {
    * lines. Kept for later hits when {@code keep} (a hit), else built for this response only (a miss:
    * most entries are never hit, and an identity copy of a gzip-stored body is 1 KB or more).
    */
-  Hit hit(Page page, boolean gzip, boolean keep) {
+  Hit hit(Page page, boolean gzip, boolean keep, BodyFiles files) {
     Hit h = gzip ? gzipHit : identityHit;
     if (h == null) {
-      h = new Hit(this, page, gzip);
+      h = new Hit(this, page, gzip, keep ? files : null);
       if (keep) {
         if (gzip) {
           gzipHit = h;
@@ -286,13 +286,16 @@ final class StoredResponse {
     final byte[] statusLine;
     /** The lines after the stored ones. */
     final byte[] extra;
-    /** The body (core's stored bytes, or decoded ones); null when {@link #direct} holds it. */
+    /** The body (core's stored bytes, or decoded ones); null when {@link #direct} or {@link #file} holds it. */
     final byte[] body;
     /** A direct copy of a large body, never released through Netty; else null. */
     final ByteBuf direct;
+    /** A large body in a file, sent with sendfile; else null. */
+    final BodyFiles.Body file;
     final int length;
 
-    Hit(StoredResponse r, Page page, boolean gzip) {
+    /** @param files where a large body may go (kept hits only), or null */
+    Hit(StoredResponse r, Page page, boolean gzip, BodyFiles files) {
       statusLine = r.status == 200 && "OK".equals(r.reasonPhrase) ? OK_LINE
           : ("HTTP/1.1 " + r.status + ' ' + r.reasonPhrase + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
       byte[] bytes = gzip ? page.storedBody() : page.body();
@@ -311,7 +314,11 @@ final class StoredResponse {
       }
       b.append("Via: ").append(VIA).append("\r\n");
       extra = b.toString().getBytes(StandardCharsets.ISO_8859_1);
-      if (length >= DIRECT_BODY_BYTES) {
+      file = files == null ? null : files.write(bytes);
+      if (file != null) {
+        direct = null;
+        body = null;
+      } else if (length >= DIRECT_BODY_BYTES) {
         ByteBuffer d = ByteBuffer.allocateDirect(length);
         d.put(bytes).flip();
         // Freed by the JDK's cleaner when the entry is gone; never released through Netty.
