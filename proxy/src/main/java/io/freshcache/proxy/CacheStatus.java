@@ -148,6 +148,23 @@ record CacheStatus(
   /** The member as serialized in the field, e.g. {@code Freshcache; fwd=uri-miss; stored}. */
   @Override
   public String toString() {
+    if (isHit && ttl != null && ttl >= 0 && ttl < HIT_TEXTS.length && stored == null && collapsed == null
+        && key == null && detail == null && cache.equals(NAME)) {
+      // Every plain hit writes one of these: built once per ttl value rather than once per hit.
+      int i = (int) (long) ttl;
+      String t = HIT_TEXTS[i];
+      if (t == null) {
+        t = HIT_TEXTS[i] = render();
+      }
+      return t;
+    }
+    return render();
+  }
+
+  /** The texts of plain hits by ttl ({@code Freshcache; hit; ttl=N}); a racy fill is fine, Strings are immutable. */
+  private static final String[] HIT_TEXTS = new String[4096];
+
+  private String render() {
     StringBuilder b = new StringBuilder(item(cache));
     if (isHit) {
       b.append("; hit");

@@ -94,4 +94,18 @@ class CacheStatusTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cache: empty");
   }
+
+  /** Plain hits' texts are kept per ttl: the kept text must be what the rule would write, and only for plain hits. */
+  @Test
+  void keptHitTextsAreTheRenderedOnes() {
+    for (long ttl : new long[] {0, 1, 9, 10, 4095, 4096, 100_000, -1}) {
+      String first = CacheStatus.hit().ttl(ttl).toString();
+      assertThat(first).isEqualTo("Freshcache; hit; ttl=" + ttl);
+      assertThat(CacheStatus.hit().ttl(ttl).toString()).isEqualTo(first);
+    }
+    assertThat(CacheStatus.hit().ttl(5).toString()).isEqualTo("Freshcache; hit; ttl=5");
+    assertThat(CacheStatus.hit().ttl(5).detail("stale-while-revalidate").toString())
+        .isEqualTo("Freshcache; hit; ttl=5; detail=stale-while-revalidate");
+    assertThat(CacheStatus.hit().ttl(5).named("edge").toString()).isEqualTo("edge; hit; ttl=5");
+  }
 }
