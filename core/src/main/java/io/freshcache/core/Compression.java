@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * unavailable from then on, so the cache stores gzip instead and no request fails over it.
  *
  * <p>Levels: the stored form is made once per render, on the thread that completed the render (the
- * proxy's event loop), so each coder runs at a level of about gzip's default cost rather than its
- * maximum: brotli quality 5 (quality 11 takes tens of milliseconds per 100 KB), zstd level 3 (its
- * default). zstd's window stays under the 8 MB that HTTP's "zstd" coding allows (RFC 9659).
+ * proxy's event loop), so each coder runs at a level commonly used for dynamic content rather than
+ * its maximum (brotli's is many times slower than gzip): brotli quality 5, zstd level 3 (its
+ * default). Not measured here; docs/architecture.md, "ETags, compression". At level 3 zstd's window
+ * stays within the 8 MB that HTTP's "zstd" coding allows (RFC 9659).
  */
 final class Compression {
   private static final Logger LOG = LoggerFactory.getLogger(Compression.class);

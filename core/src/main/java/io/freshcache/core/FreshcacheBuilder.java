@@ -83,10 +83,11 @@ public final class FreshcacheBuilder {
 
   /**
    * The coding compressed bodies are stored in: one per entry, so memory holds one copy of each body.
-   * gzip (the default) is the one every client accepts, so most requests are served the stored bytes
-   * as they are; br and zstd are smaller and need their native library (brotli4j, zstd-jni): where
-   * it does not load, the cache logs a warning when built and stores gzip. {@link Encoding#IDENTITY}
-   * turns compression off, like a {@link #compressionThreshold} of {@code Integer.MAX_VALUE}.
+   * gzip (the default) is accepted by nearly every client that accepts a coding at all, so most of
+   * their requests get the stored bytes as they are; br and zstd are usually smaller and need their
+   * native library (brotli4j, zstd-jni): where it does not load, the cache logs a warning when built
+   * and stores gzip. {@link Encoding#IDENTITY} turns compression off, like a {@link
+   * #compressionThreshold} of {@code Integer.MAX_VALUE}.
    */
   public FreshcacheBuilder storedEncoding(Encoding encoding) {
     this.storedEncoding = requireNonNull(encoding, "encoding");

@@ -245,7 +245,7 @@ public record ProxyConfig(
       return this;
     }
 
-    /** Default gzip: the coding every client accepts, so most hits send the stored bytes as they are. */
+    /** Default gzip: the coding nearly every client that accepts one accepts, so most hits send the stored bytes. */
     public Builder compression(Encoding value) {
       compression = requireNonNull(value, "compression");
       return this;

@@ -1109,7 +1109,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     h.remove(HttpHeaderNames.EXPECT);
     if (forCache) {
       // A shared fetch: no client conditions or ranges (we want the whole representation), and an
-      // identity body so it can be served in any coding without decoding (core gzips it once).
+      // identity body so it can be served in any coding without decoding (core compresses it once).
       for (CharSequence n : new CharSequence[] {HttpHeaderNames.IF_NONE_MATCH, HttpHeaderNames.IF_MODIFIED_SINCE,
           HttpHeaderNames.IF_MATCH, HttpHeaderNames.IF_UNMODIFIED_SINCE, HttpHeaderNames.IF_RANGE,
           HttpHeaderNames.RANGE, HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.PRAGMA, HttpHeaderNames.CONTENT_LENGTH}) {
