@@ -87,6 +87,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Bound on the bytes the cache stores (default: 256m).")
   String maxBytes;
 
+  @Option(names = "--compression", paramLabel = "CODING", order = 7,
+      description = "How bodies of 4k and more are stored when that saves an eighth: gzip, br, zstd or identity "
+          + "(none). Clients that do not accept it get a form derived once per entry; br and zstd fall back to gzip "
+          + "where their native library does not load (default: gzip).")
+  String compression;
+
   @Option(names = "--max-header-bytes", paramLabel = "SIZE", order = 8,
       description = "Limit on a request's header section, 431 beyond it; 1k..1m (default: 16k).")
   String maxHeaderBytes;
@@ -191,6 +197,7 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("userCookie", userCookie);
     m.put("userHeader", userHeader);
     m.put("maximumBytes", maxBytes);
+    m.put("compression", compression);
     m.put("maxHeaderBytes", maxHeaderBytes);
     m.put("maxCacheableBodyBytes", maxCacheableBody);
     m.put("maxRequestBodyBytes", maxRequestBody);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.freshcache.core.Encoding;
 import io.freshcache.proxy.ProxyConfig;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -72,6 +73,7 @@ final class ServeOptions {
       new Setting("userCookie", "--user-cookie", "none", (b, w, v) -> b.userCookie(v)),
       new Setting("userHeader", "--user-header", "none", (b, w, v) -> b.userHeader(v)),
       new Setting("maximumBytes", "--max-bytes", "256m", (b, w, v) -> b.maximumBytes(size(w, v))),
+      new Setting("compression", "--compression", "gzip", (b, w, v) -> b.compression(encoding(w, v))),
       new Setting("maxHeaderBytes", "--max-header-bytes", "16k", (b, w, v) -> b.maxHeaderBytes(intSize(w, v))),
       new Setting("maxCacheableBodyBytes", "--max-cacheable-body", "8m",
           (b, w, v) -> b.maxCacheableBodyBytes(size(w, v))),
@@ -428,6 +430,15 @@ final class ServeOptions {
       throw new IllegalArgumentException(what + ": '" + text + "' (expected: path globs such as /wiki/**,/news/*)");
     }
     return out;
+  }
+
+  /** A stored coding: {@code gzip}, {@code br}, {@code zstd} or {@code identity} (any case). */
+  static Encoding encoding(String what, String text) {
+    try {
+      return Encoding.ofToken(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": '" + text + "' (expected: gzip, br, zstd or identity)");
+    }
   }
 
   static int integer(String what, String text) {

@@ -3,6 +3,7 @@ package io.freshcache.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshcache.core.Encoding;
 import io.freshcache.proxy.ProxyConfig;
 import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
@@ -59,6 +60,7 @@ class ServeOptionsTest {
 
     assertThat(ServeOptions.address("", shown.get("listen"))).isEqualTo(d.listen());
     assertThat(ServeOptions.size("", shown.get("maximumBytes"))).isEqualTo(d.maximumBytes());
+    assertThat(ServeOptions.encoding("", shown.get("compression"))).isEqualTo(d.compression());
     assertThat(ServeOptions.size("", shown.get("maxHeaderBytes"))).isEqualTo(d.maxHeaderBytes());
     assertThat(ServeOptions.size("", shown.get("maxCacheableBodyBytes"))).isEqualTo(d.maxCacheableBodyBytes());
     assertThat(ServeOptions.size("", shown.get("maxRequestBodyBytes"))).isEqualTo(d.maxRequestBodyBytes());
@@ -160,6 +162,11 @@ class ServeOptionsTest {
     assertThatThrownBy(() -> ServeOptions.resolve(options("maximumBytes", "12x"), bad, NO_ENV))
         .hasMessageStartingWith("--max-bytes: '12x' (expected: a size");
     assertThat(ServeOptions.resolve(options("maximumBytes", "1m"), bad, NO_ENV).maximumBytes()).isEqualTo(1 << 20);
+
+    Path lz4 = yaml("origin: http://127.0.0.1:3000\ncompression: lz4\n");
+    assertThatThrownBy(() -> ServeOptions.resolve(options(), lz4, NO_ENV))
+        .hasMessage("compression in " + lz4 + ": 'lz4' (expected: gzip, br, zstd or identity)");
+    assertThat(ServeOptions.resolve(options("compression", "br"), lz4, NO_ENV).compression()).isEqualTo(Encoding.BR);
 
     Path nested = yaml("listen:\n  host: 127.0.0.1\n");
     assertThatThrownBy(() -> ServeOptions.readFile(nested))

@@ -68,6 +68,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   private final Clock clock;
   private final long renderTimeoutNanos;
   private final int compressionThreshold;
+  /** The coding bodies are stored in: the configured one, or gzip when its native library did not load. */
+  private final Encoding storedEncoding;
   private final int maxNestingDepth;
   final int maxHolesPerEntry;
   private final List<CacheListener> listeners;
@@ -91,6 +93,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         : new CaffeineEntryStore(b.maximumBytes, b.maxAge, b.clock, b.executor);
     this.renderTimeoutNanos = b.renderTimeout.toNanos();
     this.compressionThreshold = b.compressionThreshold;
+    this.storedEncoding = storedEncoding(b.storedEncoding);
     this.maxNestingDepth = b.maxNestingDepth;
     this.maxHolesPerEntry = b.maxHolesPerEntry;
     this.listeners = List.copyOf(b.listeners);
@@ -108,6 +111,23 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (b.meterRegistry != null) {
       bindTo(b.meterRegistry);
     }
+  }
+
+  private static Encoding storedEncoding(Encoding configured) {
+    if (configured.isAvailable()) {
+      return configured;
+    }
+    LOG.warn("storedEncoding: {} is unavailable here (its native library did not load); storing gzip instead",
+        configured.token());
+    return Encoding.GZIP;
+  }
+
+  /**
+   * The coding bodies are stored in when compressing them pays: {@link FreshcacheBuilder#storedEncoding}'s,
+   * or gzip if that one is unavailable here; identity when compression is off.
+   */
+  public Encoding storedEncoding() {
+    return storedEncoding;
   }
 
   /** A builder with the defaults documented on each of its methods. */
@@ -611,11 +631,11 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     long[] etag = holes[0] == null ? hash(identity) : hash(identity, holes[0]);
     byte[] stored = identity;
     Encoding encoding = Encoding.IDENTITY;
-    if (holes[0] == null && identity.length >= compressionThreshold) {
-      byte[] z = Compression.gzipIfSmaller(identity);
+    if (holes[0] == null && identity.length >= compressionThreshold && storedEncoding != Encoding.IDENTITY) {
+      Compression.Coded z = Compression.encodeIfSmaller(identity, storedEncoding);
       if (z != null) {
-        stored = z;
-        encoding = Encoding.GZIP;
+        stored = z.bytes();
+        encoding = z.encoding();
       }
     }
     TagState[] deps = scope.states();

@@ -20,7 +20,9 @@ import java.util.concurrent.ForkJoinPool;
  *   <tr><td>{@link #maxAge}</td><td>none</td><td>fallback maximum age of an entry, whatever its
  *       tags</td></tr>
  *   <tr><td>{@link #compressionThreshold}</td><td>1024 bytes</td><td>bodies at least this long are
- *       stored gzip-compressed when that saves an eighth or more</td></tr>
+ *       stored compressed when that saves an eighth or more</td></tr>
+ *   <tr><td>{@link #storedEncoding}</td><td>gzip</td><td>the one coding compressed bodies are stored
+ *       in</td></tr>
  *   <tr><td>{@link #renderTimeout}</td><td>30 s</td><td>how long a caller waits for another
  *       caller's render of the same key</td></tr>
  *   <tr><td>{@link #maxNestingDepth}</td><td>16</td><td>static fragments and holes nested deeper
@@ -32,6 +34,7 @@ public final class FreshcacheBuilder {
   long maximumBytes = 64L << 20;
   Duration maxAge;
   int compressionThreshold = 1024;
+  Encoding storedEncoding = Encoding.GZIP;
   Duration renderTimeout = Duration.ofSeconds(30);
   int maxNestingDepth = 16;
   int maxHolesPerEntry = 256;
@@ -75,6 +78,19 @@ public final class FreshcacheBuilder {
       throw new IllegalArgumentException("compressionThreshold: " + bytes + " (expected: >= 0)");
     }
     this.compressionThreshold = bytes;
+    return this;
+  }
+
+  /**
+   * The coding compressed bodies are stored in: one per entry, so memory holds one copy of each body.
+   * gzip (the default) is accepted by nearly every client that accepts a coding at all, so most of
+   * their requests get the stored bytes as they are; br and zstd are usually smaller and need their
+   * native library (brotli4j, zstd-jni): where it does not load, the cache logs a warning when built
+   * and stores gzip. {@link Encoding#IDENTITY} turns compression off, like a {@link
+   * #compressionThreshold} of {@code Integer.MAX_VALUE}.
+   */
+  public FreshcacheBuilder storedEncoding(Encoding encoding) {
+    this.storedEncoding = requireNonNull(encoding, "encoding");
     return this;
   }
 

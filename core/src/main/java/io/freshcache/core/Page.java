@@ -34,7 +34,11 @@ public interface Page {
 
   /**
    * The body in the given encoding: the stored bytes when they already are in it, otherwise encoded
-   * or decoded now.
+   * or decoded on every call (the page keeps no derived form: a caller that serves one repeatedly
+   * keeps it, as the proxy does once per entry and coding).
+   *
+   * @throws IllegalStateException if {@code encoding} is not {@linkplain Encoding#isAvailable()
+   *     available} here
    */
   byte[] body(Encoding encoding);
 

@@ -105,11 +105,12 @@ public final class FreshcacheProxy implements AutoCloseable {
       // Our own render timeout must outlast the origin timeouts: the origin call ends first and
       // reports why (502 or 504).
       Duration renderTimeout = config.originConnectTimeout().plus(config.originResponseTimeout()).plusSeconds(5);
-      // Bodies under 4 KiB are kept as they came: gzip would save a few hundred bytes of each, but a
-      // client that does not accept gzip (most HTTP libraries, wrk, curl) then needs a decoded copy
-      // kept beside it or a gunzip per request (as long as a whole hit). Such bodies go out identity.
+      // Bodies under 4 KiB are kept as they came: compression would save a few hundred bytes of each,
+      // but a client that does not accept the stored coding (most HTTP libraries, wrk, curl) then
+      // needs a decoded copy kept beside it or a decode per request (as long as a whole hit). Such
+      // bodies go out identity.
       var b = Freshcache.builder().maximumBytes(config.maximumBytes()).renderTimeout(renderTimeout).listener(live)
-          .compressionThreshold(SMALLEST_COMPRESSED_BODY);
+          .compressionThreshold(SMALLEST_COMPRESSED_BODY).storedEncoding(config.compression());
       if (!config.rebuild().isEmpty()) {
         var matches = PathGlob.anyOf(config.rebuild());
         b.rebuild(key -> key.scope().equals(io.freshcache.core.Scope.PUBLIC) && matches.test(key.resource()))
@@ -238,7 +239,8 @@ public final class FreshcacheProxy implements AutoCloseable {
 
   /**
    * The proxy's counters: requests, hits, misses, passes, coalesced, staleServed, notModified,
-   * originRequests, originConnects, originErrors, clientErrors, bytesOut, inFlight, and the cache's
+   * originRequests, originConnects, originErrors, clientErrors, bytesOut, esiAssemblies, esiErrors,
+   * transcodes (bodies converted from their stored coding for a client), inFlight, and the cache's
    * entries and storedBytes.
    */
   public Map<String, Object> stats() {
@@ -260,6 +262,7 @@ public final class FreshcacheProxy implements AutoCloseable {
     counter(registry, "origin.requests", rt.stats.originRequests);
     counter(registry, "origin.errors", rt.stats.originErrors);
     counter(registry, "client.errors", rt.stats.clientErrors);
+    counter(registry, "transcodes", rt.stats.transcodes);
     FunctionCounter.builder("freshcache.proxy.bytes.out", rt.stats.bytesOut, LongAdder::sum).baseUnit("bytes")
         .register(registry);
     Gauge.builder("freshcache.proxy.in.flight", rt.inFlight, Number::doubleValue).register(registry);

@@ -656,7 +656,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders h = ex.request.headers();
-    boolean gzip = StoredResponse.hasGzip(page) && AcceptEncoding.acceptsGzip(h.get(HttpHeaderNames.ACCEPT_ENCODING));
+    Encoding coding = AcceptEncoding.choose(acceptEncoding(h), page.storedEncoding());
     long now = rt.now();
     byte[] date = rt.dates.ascii(now);
     String cacheStatus = sr.upstreamCacheStatus.isEmpty() ? status.toString() : sr.upstreamCacheStatus + ", " + status;
@@ -675,7 +675,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       for (String v : h.getAll(HttpHeaderNames.IF_MODIFIED_SINCE)) {
         conditions = conditions.with("If-Modified-Since", v);
       }
-      Fields stored = sr.sentFields(page, gzip);
+      Fields stored = sr.sentFields(page, coding);
       if (Conditional.notModified(ex.method.name(), conditions, sr.status, stored, Instant.ofEpochMilli(sr.receivedAtMillis))) {
         rt.stats.notModified.increment();
         ByteBuf block = StoredResponse.notModifiedBlock(ctx.alloc(), stored);
@@ -687,7 +687,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
-    StoredResponse.Hit enc = sr.hit(page, gzip, hit, rt.bodyFiles);
+    StoredResponse.Hit enc = sr.hit(page, coding, hit, rt.stats.transcodes, rt.bodyFiles);
     ByteBuf block = sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
     ex.status = sr.status;
     ex.bytesOut = block.readableBytes();
@@ -1108,7 +1108,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     h.remove(HttpHeaderNames.EXPECT);
     if (forCache) {
       // A shared fetch: no client conditions or ranges (we want the whole representation), and an
-      // identity body so it can be served in any coding without decoding (core gzips it once).
+      // identity body so it can be served in any coding without decoding (core compresses it once).
       for (CharSequence n : new CharSequence[] {HttpHeaderNames.IF_NONE_MATCH, HttpHeaderNames.IF_MODIFIED_SINCE,
           HttpHeaderNames.IF_MATCH, HttpHeaderNames.IF_UNMODIFIED_SINCE, HttpHeaderNames.IF_RANGE,
           HttpHeaderNames.RANGE, HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.PRAGMA, HttpHeaderNames.CONTENT_LENGTH}) {
@@ -1465,7 +1465,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     return t;
   }
 
-  static boolean gzipStored(Page p) {
-    return p.storedEncoding() == Encoding.GZIP;
+  /** The Accept-Encoding field value, its lines joined (RFC 9110 section 5.3); null when there is none. */
+  static String acceptEncoding(HttpHeaders h) {
+    String first = h.get(HttpHeaderNames.ACCEPT_ENCODING);
+    if (first == null) {
+      return null;
+    }
+    java.util.List<String> all = h.getAll(HttpHeaderNames.ACCEPT_ENCODING);
+    return all.size() == 1 ? first : String.join(",", all);
   }
 }

@@ -21,6 +21,11 @@ final class ProxyStats {
   /** ESI responses assembled (or tried), and those that failed (502). */
   final LongAdder esiAssemblies = new LongAdder();
   final LongAdder esiErrors = new LongAdder();
+  /**
+   * Bodies converted from their stored coding into another for a client (decoded to identity, or a
+   * coded form derived once per entry and coding: see {@link StoredResponse#hit}).
+   */
+  final LongAdder transcodes = new LongAdder();
 
   Map<String, Object> snapshot() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -38,6 +43,7 @@ final class ProxyStats {
     m.put("bytesOut", bytesOut.sum());
     m.put("esiAssemblies", esiAssemblies.sum());
     m.put("esiErrors", esiErrors.sum());
+    m.put("transcodes", transcodes.sum());
     return m;
   }
 }

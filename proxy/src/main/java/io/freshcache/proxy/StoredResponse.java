@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What the proxy keeps with a cache entry ({@code Content.attachment()}): the stored response's
@@ -27,15 +28,20 @@ import java.util.Set;
  *       rarer path needs them (conditional requests, revalidation, ESI).
  *   <li>Freshness is kept as the primitive inputs of {@link Freshness} (directives interned, as most
  *       entries share them); {@link #freshness()} rebuilds the record for requests with directives.
- *   <li>What a hit writes beyond those bytes is built lazily per encoding actually requested, by a
- *       hit only (a miss builds it for its own response and drops it): a small {@link Hit}. Bodies
- *       are written from core's stored bytes (copied into the per-request buffer with the header),
- *       except bodies of at least {@link #DIRECT_BODY_BYTES}, which get a direct copy written without
- *       copying (the copy per write would cost more CPU than the second copy costs memory).
+ *   <li>What a hit writes beyond those bytes is built lazily per encoding actually requested: a
+ *       small {@link Hit}, kept in a chain of at most one per encoding behind one field ({@link
+ *       #hits}), so an entry never hit pays one null reference. The stored form and the identity
+ *       form are kept when a hit builds them (a miss builds its own and drops it: most entries are
+ *       never hit, and an identity copy of a compressed body is 1 KB or more); a coded form derived
+ *       from the stored one (zstd, br or gzip from another) is kept whoever builds it, as it costs a
+ *       compression, which happens at most once per entry and coding. Bodies are written from the
+ *       form's bytes (copied into the per-request buffer with the header), except bodies of at least
+ *       {@link #DIRECT_BODY_BYTES}, which get a direct copy written without copying (the copy per
+ *       write would cost more CPU than the second copy costs memory).
  * </ul>
  *
- * <p>Immutable except for the lazily built hits (a benign race: two threads may build equal values
- * and one wins).
+ * <p>Immutable except for the chain of hits, which only grows, under the response's lock; readers
+ * walk it without locking.
  *
  * <p>What a hit writes: the status line and stored fields (with Content-Length, ETag, Via and Vary),
  * then the per-request fields (Date, Age, Cache-Status, Connection), then the body. Date is the time
@@ -93,9 +99,11 @@ final class StoredResponse {
    */
   final EsiTemplate template;
 
-  /** Built on the first hit that wants each encoding. */
-  private volatile Hit identityHit;
-  private volatile Hit gzipHit;
+  /**
+   * The kept {@link Hit}s, newest first, at most one per encoding: null until one is kept. Written
+   * under {@code synchronized (this)}; volatile so that readers see complete hits without locking.
+   */
+  private volatile Hit hits;
 
   StoredResponse(int status, String reasonPhrase, Fields fields, Freshness freshness, Vary vary,
       String upstreamCacheStatus, boolean revalidated) {
@@ -228,28 +236,51 @@ final class StoredResponse {
   }
 
   /**
-   * What a response of {@code page} (this entry's page) in one encoding writes beyond the stored
-   * lines. Kept for later hits when {@code keep} (a hit), else built for this response only (a miss:
-   * most entries are never hit, and an identity copy of a gzip-stored body is 1 KB or more).
+   * What a response of {@code page} (this entry's page) in {@code coding} writes beyond the stored
+   * lines. The stored and identity forms are kept for later hits when {@code keep} (a hit), else
+   * built for this response only (a miss: most entries are never hit, and an identity copy of a
+   * compressed body is 1 KB or more); another coded form is always kept, so each is compressed at
+   * most once per entry (two threads wanting it at once: one builds, the other waits for it).
+   *
+   * @param transcodes counts the bodies converted from the stored coding into another
+   * @param files where a kept large body goes, or null
    */
-  Hit hit(Page page, boolean gzip, boolean keep, BodyFiles files) {
-    Hit h = gzip ? gzipHit : identityHit;
-    if (h == null) {
-      h = new Hit(this, page, gzip, keep ? files : null);
-      if (keep) {
-        if (gzip) {
-          gzipHit = h;
-        } else {
-          identityHit = h;
-        }
+  Hit hit(Page page, Encoding coding, boolean keep, LongAdder transcodes, BodyFiles files) {
+    Hit h = find(hits, coding);
+    if (h != null) {
+      return h;
+    }
+    Encoding stored = page.storedEncoding();
+    if (!keep && (coding == stored || coding == Encoding.IDENTITY)) {
+      if (coding != stored) {
+        transcodes.increment();
       }
+      return new Hit(this, page, coding, null);
+    }
+    synchronized (this) {
+      h = find(hits, coding);
+      if (h == null) {
+        if (coding != stored) {
+          transcodes.increment();
+        }
+        h = new Hit(this, page, coding, files);
+        h.next = hits;
+        hits = h;
+      }
+      return h;
+    }
+  }
+
+  private static Hit find(Hit h, Encoding coding) {
+    while (h != null && h.coding != coding) {
+      h = h.next;
     }
     return h;
   }
 
-  /** Whether {@code page} has a gzip form to serve. */
-  static boolean hasGzip(Page page) {
-    return page.storedEncoding() == Encoding.GZIP;
+  /** Whether {@code page} is stored compressed: its responses then vary with Accept-Encoding. */
+  static boolean compressed(Page page) {
+    return page.storedEncoding() != Encoding.IDENTITY;
   }
 
   /** The ETag to send: the origin's, else core's strong hash of the body. */
@@ -258,30 +289,38 @@ final class StoredResponse {
     return origin != null ? origin : page.etag().toString();
   }
 
-  private String varyToSend(boolean gzip) {
+  private String varyToSend(boolean compressed) {
     String v = vary.names().isEmpty() ? null : vary.toString();
-    if (gzip) {
+    if (compressed) {
       v = v == null ? "Accept-Encoding" : v.contains("accept-encoding") ? v : v + ", Accept-Encoding";
     }
     return v;
   }
 
-  private static String etagToSend(String etag, boolean gzip) {
-    return gzip && !etag.startsWith("W/") ? "W/" + etag : etag;
+  /**
+   * The ETag of a response in {@code coding}: weakened for a coded one, whose bytes differ from the
+   * identity body the (strong) tag was made for, as from each other coding's.
+   */
+  private static String etagToSend(String etag, Encoding coding) {
+    return coding != Encoding.IDENTITY && !etag.startsWith("W/") ? "W/" + etag : etag;
   }
 
   /**
    * The stored fields with the ETag and Vary a response in this encoding sends, for conditional
    * requests and 304s; the same lines as a hit's header block (without Date, Content-Length, Via).
    */
-  Fields sentFields(Page page, boolean gzip) {
-    Fields f = parse(lines, 0, sentEnd).with("ETag", etagToSend(etag(page), gzip));
-    String v = varyToSend(gzip || hasGzip(page));
+  Fields sentFields(Page page, Encoding coding) {
+    Fields f = parse(lines, 0, sentEnd).with("ETag", etagToSend(etag(page), coding));
+    String v = varyToSend(coding != Encoding.IDENTITY || compressed(page));
     return v == null ? f : f.with("Vary", v);
   }
 
   /** The ETag, Vary, Content-Encoding, Content-Length and Via lines and the body of one encoding. */
   static final class Hit {
+    /** The coding of {@link #body}. */
+    final Encoding coding;
+    /** The next kept hit (another coding), or null; set before this one is published. */
+    Hit next;
     /** The status line. */
     final byte[] statusLine;
     /** The lines after the stored ones. */
@@ -295,19 +334,20 @@ final class StoredResponse {
     final int length;
 
     /** @param files where a large body may go (kept hits only), or null */
-    Hit(StoredResponse r, Page page, boolean gzip, BodyFiles files) {
+    Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files) {
+      this.coding = coding;
       statusLine = r.status == 200 && "OK".equals(r.reasonPhrase) ? OK_LINE
           : ("HTTP/1.1 " + r.status + ' ' + r.reasonPhrase + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
-      byte[] bytes = gzip ? page.storedBody() : page.body();
+      byte[] bytes = coding == page.storedEncoding() ? page.storedBody() : page.body(coding);
       length = bytes.length;
       StringBuilder b = new StringBuilder(128);
-      b.append("ETag: ").append(etagToSend(r.etag(page), gzip)).append("\r\n");
-      String v = r.varyToSend(hasGzip(page));
+      b.append("ETag: ").append(etagToSend(r.etag(page), coding)).append("\r\n");
+      String v = r.varyToSend(compressed(page));
       if (v != null) {
         b.append("Vary: ").append(v).append("\r\n");
       }
-      if (gzip) {
-        b.append("Content-Encoding: gzip\r\n");
+      if (coding != Encoding.IDENTITY) {
+        b.append("Content-Encoding: ").append(coding.token()).append("\r\n");
       }
       if (r.status != 204 && r.status != 304) {
         b.append("Content-Length: ").append(length).append("\r\n");
