@@ -7,8 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -117,10 +115,13 @@ public final class PouchDbServer implements AutoCloseable {
     Files.deleteIfExists(log);
     try {
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException
-        | java.nio.file.DirectoryNotEmptyException e) {
-      // Another run installed it meanwhile: use theirs.
+    } catch (IOException e) {
+      // Another run installed it meanwhile (the rename then fails, as "directory not empty" or a
+      // plain FileSystemException depending on the JDK): use theirs; anything else is a real failure.
       deleteTree(tmp);
+      if (!Files.isExecutable(bin)) {
+        throw e;
+      }
     }
     return bin;
   }
