@@ -20,7 +20,8 @@ import java.time.Duration;
  * @param userCookie the cookie that identifies a user for {@code Cache-Control: private} responses, or
  *     null
  * @param userHeader the request header that identifies a user, or null
- * @param maximumBytes the cache's bound on stored body bytes (plus per-entry overhead)
+ * @param maximumBytes the cache's bound on stored bytes: bodies, a per-entry overhead and each stored
+ *     response's header fields
  * @param maxHeaderBytes the limit on a request's header section (431 beyond it)
  * @param maxCacheableBodyBytes bodies larger than this stream through uncached
  * @param maxRequestBodyBytes the limit on a request body (413 beyond it)
