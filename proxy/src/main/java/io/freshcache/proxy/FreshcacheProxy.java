@@ -233,7 +233,7 @@ public final class FreshcacheProxy implements AutoCloseable {
 
   /**
    * The proxy's counters: requests, hits, misses, passes, coalesced, staleServed, notModified,
-   * originRequests, originConnects, originErrors, clientErrors, bytesOut, inFlight, and the cache's
+   * originRequests, originConnects, originErrors, clientErrors, clientTimeouts, bytesOut, inFlight, and the cache's
    * entries and storedBytes.
    */
   public Map<String, Object> stats() {
@@ -255,6 +255,7 @@ public final class FreshcacheProxy implements AutoCloseable {
     counter(registry, "origin.requests", rt.stats.originRequests);
     counter(registry, "origin.errors", rt.stats.originErrors);
     counter(registry, "client.errors", rt.stats.clientErrors);
+    counter(registry, "client.timeouts", rt.stats.clientTimeouts);
     FunctionCounter.builder("freshcache.proxy.bytes.out", rt.stats.bytesOut, LongAdder::sum).baseUnit("bytes")
         .register(registry);
     Gauge.builder("freshcache.proxy.in.flight", rt.inFlight, Number::doubleValue).register(registry);

@@ -209,6 +209,39 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /** A client timeout ({@link ClientTimeouts}): 408 if the request can still be answered, else close. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof ClientTimeouts.Expired expired)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    rt.stats.clientTimeouts.increment();
+    Exchange ex = current;
+    if (expired == ClientTimeouts.Expired.HEADER && ex == null && queued.isEmpty()) {
+      ex = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "-"), false);
+      ex.requestDone = true;
+      begin(ex);
+      error(ex, 408, "request timeout", true);
+      return;
+    }
+    if (expired == ClientTimeouts.Expired.BODY && ex != null && !ex.requestDone) {
+      ex.requestDone = true; // nothing more of it is read
+      ex.keepAlive = false;
+      if (ex.call != null) {
+        ex.call.abort();
+      }
+      if (!ex.responseStarted) {
+        error(ex, 408, "request body timeout", true);
+        return;
+      }
+    }
+    ctx.close();
+  }
+
   /** Closes the connection if it is between requests (graceful shutdown). */
   void closeIfIdle() {
     if (current == null && queued.isEmpty()) {
