@@ -36,7 +36,7 @@ final class CacheFetch implements OriginCall.Listener {
   private final ProxyHandler.Exchange ex;
   private final RenderContext ctx;
   private final CompletableFuture<Content> out;
-  /** The stored response being revalidated, or null when the request carried no validators of it. */
+  /** The stored response this fetch revalidates (the refused entry's), or null for a plain fetch. */
   private final StoredResponse revalidating;
   /** Fetches again without validators, after a 304 that selects no stored response; null: do not. */
   private final Runnable unconditional;
