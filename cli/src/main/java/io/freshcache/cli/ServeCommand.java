@@ -113,6 +113,21 @@ public final class ServeCommand implements Callable<Integer> {
       description = "How long the origin may take to answer, 504 beyond it (default: 30s).")
   String originTimeout;
 
+  @Option(names = "--client-header-timeout", paramLabel = "DURATION", order = 12,
+      description = "How long a client may take to send a request head, from its first byte (from connecting, "
+          + "for the first request): 408 and close beyond it (default: 10s).")
+  String clientHeaderTimeout;
+
+  @Option(names = "--client-idle-timeout", paramLabel = "DURATION", order = 12,
+      description = "How long a keep-alive connection may wait for its next request before it is closed "
+          + "(default: 60s).")
+  String clientIdleTimeout;
+
+  @Option(names = "--client-body-timeout", paramLabel = "DURATION", order = 12,
+      description = "How long a request body may go without a byte while the proxy reads it: 408 and close "
+          + "beyond it (default: 30s).")
+  String clientBodyTimeout;
+
   @Option(names = "--esi", negatable = true, order = 13,
       description = "Process ESI in responses that ask for it with Surrogate-Control (default: on).")
   Boolean esi;
@@ -203,6 +218,9 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("maxRequestBodyBytes", maxRequestBody);
     m.put("originConnectTimeout", connectTimeout);
     m.put("originResponseTimeout", originTimeout);
+    m.put("clientHeaderTimeout", clientHeaderTimeout);
+    m.put("clientIdleTimeout", clientIdleTimeout);
+    m.put("clientBodyTimeout", clientBodyTimeout);
     m.put("esi", esi == null ? null : esi.toString());
     m.put("esiMaxDepth", esiMaxDepth);
     m.put("esiMaxIncludes", esiMaxIncludes);

@@ -66,6 +66,9 @@ class ServeOptionsTest {
     assertThat(ServeOptions.size("", shown.get("maxRequestBodyBytes"))).isEqualTo(d.maxRequestBodyBytes());
     assertThat(ServeOptions.duration("", shown.get("originConnectTimeout"))).isEqualTo(d.originConnectTimeout());
     assertThat(ServeOptions.duration("", shown.get("originResponseTimeout"))).isEqualTo(d.originResponseTimeout());
+    assertThat(ServeOptions.duration("", shown.get("clientHeaderTimeout"))).isEqualTo(d.clientHeaderTimeout());
+    assertThat(ServeOptions.duration("", shown.get("clientIdleTimeout"))).isEqualTo(d.clientIdleTimeout());
+    assertThat(ServeOptions.duration("", shown.get("clientBodyTimeout"))).isEqualTo(d.clientBodyTimeout());
     assertThat(ServeOptions.duration("", shown.get("shutdownGrace"))).isEqualTo(d.shutdownGrace());
     assertThat(ServeOptions.bool("", shown.get("esi"))).isEqualTo(d.esi());
     assertThat(ServeOptions.bool("", shown.get("accessLog"))).isEqualTo(d.accessLog());
@@ -104,6 +107,26 @@ class ServeOptionsTest {
     assertThat(c.accessLog()).isFalse();
     assertThat(c.userCookie()).isEqualTo("session");
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10)); // untouched default
+  }
+
+  @Test
+  void clientTimeoutsFromFileAndOptionsAreChecked() throws Exception {
+    Path file = yaml("""
+        origin: http://127.0.0.1:3000
+        clientHeaderTimeout: 5s
+        client-idle-timeout: 2m
+        """);
+
+    ProxyConfig c = ServeOptions.resolve(options("clientBodyTimeout", "750ms"), file, NO_ENV);
+
+    assertThat(c.clientHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.clientIdleTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.clientBodyTimeout()).isEqualTo(Duration.ofMillis(750));
+    assertThatThrownBy(() -> ServeOptions.resolve(options("origin", "http://127.0.0.1:3000",
+        "clientIdleTimeout", "0"), null, NO_ENV)).hasMessage("clientIdleTimeout: PT0S (expected: 1ms..24h)");
+    assertThatThrownBy(() -> ServeOptions.resolve(options("origin", "http://127.0.0.1:3000",
+        "clientHeaderTimeout", "soon"), null, NO_ENV))
+        .hasMessage("--client-header-timeout: 'soon' (expected: a duration such as 500ms, 30s, 2m or 1h)");
   }
 
   @Test

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The in-memory store: a Caffeine cache bounded by total bytes, keyed by <em>resource</em>. The value
@@ -18,7 +20,12 @@ import java.util.concurrent.atomic.LongAdder;
  * against the maximum age on read.
  */
 final class CaffeineEntryStore implements EntryStore {
-  /** Added to each entry's weight for what it costs beyond the body (measured; docs/benchmarks.md). */
+  private static final Logger LOG = LoggerFactory.getLogger(CaffeineEntryStore.class);
+
+  /**
+   * Added to each entry's weight for what core keeps beyond the body (measured; docs/benchmarks.md).
+   * An attachment's own memory is added when it is {@link Weighable}.
+   */
   static final int ENTRY_OVERHEAD_WEIGHT = 200;
 
   private final Cache<String, Object> cache;
@@ -197,13 +204,27 @@ final class CaffeineEntryStore implements EntryStore {
   private static int weigh(Object v) {
     long w = 0;
     if (v instanceof Entry e) {
-      w = (long) e.body.length + ENTRY_OVERHEAD_WEIGHT;
+      w = weight(e);
     } else if (v instanceof Entry[] group) {
       for (Entry e : group) {
-        w += (long) e.body.length + ENTRY_OVERHEAD_WEIGHT;
+        w += weight(e);
       }
     }
     return (int) Math.min(Integer.MAX_VALUE, w);
+  }
+
+  /** One entry's weight: body, core's overhead and a {@link Weighable} attachment's own size. */
+  static long weight(Entry e) {
+    long w = (long) e.body.length + ENTRY_OVERHEAD_WEIGHT;
+    if (e.attachment instanceof Weighable a) {
+      try {
+        w += Math.max(0, a.sizeInBytes());
+      } catch (RuntimeException ex) {
+        // The caller's code, run inside the store's write: a bug there must not fail the put.
+        LOG.warn("{}: attachment sizeInBytes() failed; weighed without it", e.key, ex);
+      }
+    }
+    return w;
   }
 
   private static void forEach(Object v, java.util.function.Consumer<Entry> action) {

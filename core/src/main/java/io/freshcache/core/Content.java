@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
  * @param body the identity body
  * @param contentType the media type, e.g. {@code text/html; charset=utf-8}
  * @param attachment an immutable value kept with the entry and handed back by {@link
- *     Page#attachment()}, or null. The cache never looks into it; the proxy keeps an HTTP response's
- *     status, stored header fields and freshness there. It does not take part in the ETag.
+ *     Page#attachment()}, or null. The cache never looks into it, except to ask a {@link
+ *     Weighable} one its size for the byte bound (others weigh nothing); the proxy keeps an HTTP
+ *     response's status, stored header fields and freshness there. It does not take part in the
+ *     ETag.
  */
 public record Content(byte[] body, String contentType, Object attachment) {
 

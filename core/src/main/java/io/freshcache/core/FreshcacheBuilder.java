@@ -53,7 +53,11 @@ public final class FreshcacheBuilder {
 
   FreshcacheBuilder() {}
 
-  /** Bounds the in-memory store by total weight: stored body bytes plus a per-entry overhead. */
+  /**
+   * Bounds the in-memory store by total weight: each entry's stored body bytes, plus a per-entry
+   * overhead, plus its attachment's {@link Weighable#sizeInBytes()} when the attachment is {@link
+   * Weighable}.
+   */
   public FreshcacheBuilder maximumBytes(long bytes) {
     if (bytes <= 0) {
       throw new IllegalArgumentException("maximumBytes: " + bytes + " (expected: > 0)");

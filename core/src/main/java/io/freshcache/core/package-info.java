@@ -5,8 +5,9 @@
  * io.freshcache.core.Freshcache#builder()}. The public API is the cache, its builder, {@link
  * io.freshcache.core.CacheKey}, {@link io.freshcache.core.Scope}, {@link io.freshcache.core.Tag},
  * the {@link io.freshcache.core.Renderer} and its {@link io.freshcache.core.RenderContext}, the
- * {@link io.freshcache.core.Page} handed out, {@link io.freshcache.core.ETag}, events and stats, and
- * the {@link io.freshcache.core.EntryStore} SPI. Everything else is package-private: the tag
+ * {@link io.freshcache.core.Page} handed out, {@link io.freshcache.core.ETag}, events and stats,
+ * {@link io.freshcache.core.Weighable} (an attachment the byte bound counts), and the {@link
+ * io.freshcache.core.EntryStore} SPI. Everything else is package-private: the tag
  * registry (versions, {@code TagRegistry}), the reverse index ({@code TagState}, {@code
  * DependentSet}), single-flight ({@code Flight}), the background invalidation worker and the
  * Caffeine store.

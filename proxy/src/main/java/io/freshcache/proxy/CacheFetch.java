@@ -36,17 +36,32 @@ final class CacheFetch implements OriginCall.Listener {
   private final ProxyHandler.Exchange ex;
   private final RenderContext ctx;
   private final CompletableFuture<Content> out;
+  /** The stored response this fetch revalidates (the refused entry's), or null for a plain fetch. */
+  private final StoredResponse revalidating;
+  /** Fetches again without validators, after a 304 that selects no stored response; null: do not. */
+  private final Runnable unconditional;
   private final long requestTime;
   private final long limit;
   private HttpResponse head;
   private long responseTime;
   private CompositeByteBuf body;
 
-  CacheFetch(ProxyRuntime rt, ProxyHandler.Exchange ex, RenderContext ctx, CompletableFuture<Content> out) {
+  /**
+   * A fetch for {@code ctx}'s entry.
+   *
+   * @param revalidating the stored response the request revalidates ({@code ctx.previous()}'s), or
+   *     null for a plain fetch: a 304 then is an origin error
+   * @param unconditional how to fetch again without validators when a 304 does not select {@code
+   *     revalidating}, or null
+   */
+  CacheFetch(ProxyRuntime rt, ProxyHandler.Exchange ex, RenderContext ctx, CompletableFuture<Content> out,
+      StoredResponse revalidating, Runnable unconditional) {
     this.rt = rt;
     this.ex = ex;
     this.ctx = ctx;
     this.out = out;
+    this.revalidating = revalidating;
+    this.unconditional = unconditional;
     this.requestTime = rt.now();
     this.limit = rt.config.maxCacheableBodyBytes();
   }
@@ -113,7 +128,7 @@ final class CacheFetch implements OriginCall.Listener {
     int status = head.status().code();
     Fields response = Fields.of(head.headers());
     Page previous = ctx.previous();
-    StoredResponse prev = previous != null && previous.attachment() instanceof StoredResponse s ? s : null;
+    StoredResponse prev = revalidating;
     Instant reqAt = Instant.ofEpochMilli(requestTime);
     Instant resAt = Instant.ofEpochMilli(responseTime);
 
@@ -121,7 +136,16 @@ final class CacheFetch implements OriginCall.Listener {
       b.release();
       Fields prevFields = prev == null ? null : prev.fields();
       if (prev == null || !StoredFields.identifies(prevFields, response)) {
-        out.completeExceptionally(new OriginFailure("origin: 304 that does not match the stored response", false, null));
+        if (prev != null && unconditional != null) {
+          // RFC 9111 section 4.3.4: a 304 that selects no stored response updates nothing, and the
+          // stored body must not be served as validated: ask for the whole response, once.
+          LOG.debug("{}: origin 304 does not match the stored response; fetching it unconditionally", ex.resource);
+          unconditional.run();
+          return;
+        }
+        out.completeExceptionally(new OriginFailure(prev == null
+            ? "origin: 304 to a request without validators" : "origin: 304 that does not match the stored response",
+            false, null));
         return;
       }
       Fields freshened = StoredFields.freshen(prevFields, response, resAt).withoutAll(StoredResponse.NOT_STORED);

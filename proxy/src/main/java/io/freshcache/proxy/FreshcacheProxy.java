@@ -239,7 +239,7 @@ public final class FreshcacheProxy implements AutoCloseable {
 
   /**
    * The proxy's counters: requests, hits, misses, passes, coalesced, staleServed, notModified,
-   * originRequests, originConnects, originErrors, clientErrors, bytesOut, esiAssemblies, esiErrors,
+   * originRequests, originConnects, originErrors, clientErrors, clientTimeouts, bytesOut, esiAssemblies, esiErrors,
    * transcodes (bodies converted from their stored coding for a client), inFlight, and the cache's
    * entries and storedBytes.
    */
@@ -263,6 +263,7 @@ public final class FreshcacheProxy implements AutoCloseable {
     counter(registry, "origin.errors", rt.stats.originErrors);
     counter(registry, "client.errors", rt.stats.clientErrors);
     counter(registry, "transcodes", rt.stats.transcodes);
+    counter(registry, "client.timeouts", rt.stats.clientTimeouts);
     FunctionCounter.builder("freshcache.proxy.bytes.out", rt.stats.bytesOut, LongAdder::sum).baseUnit("bytes")
         .register(registry);
     Gauge.builder("freshcache.proxy.in.flight", rt.inFlight, Number::doubleValue).register(registry);

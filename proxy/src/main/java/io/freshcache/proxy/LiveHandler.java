@@ -192,7 +192,9 @@ public final class LiveHandler extends ChannelInboundHandlerAdapter {
     ctx.write(head);
     ctx.writeAndFlush(frame(ctx, "retry: " + config.retry().toMillis() + "\n\n"));
 
-    // From here on the connection is the stream's: its own bound on queued bytes.
+    // From here on the connection is the stream's: its own bound on queued bytes, its heartbeats
+    // instead of the proxy's client timeouts.
+    ClientTimeouts.exempt(ctx.channel());
     int high = config.maxPendingBytes();
     ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(high / 2, high));
     // Frames come from any thread; going through the event loop keeps them in the hub's order.

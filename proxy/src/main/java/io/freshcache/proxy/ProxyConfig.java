@@ -21,7 +21,8 @@ import java.time.Duration;
  * @param userCookie the cookie that identifies a user for {@code Cache-Control: private} responses, or
  *     null
  * @param userHeader the request header that identifies a user, or null
- * @param maximumBytes the cache's bound on stored body bytes (plus per-entry overhead)
+ * @param maximumBytes the cache's bound on stored bytes: bodies, a per-entry overhead and each stored
+ *     response's header fields
  * @param compression the coding bodies of 4 KiB and more are stored in when that saves an eighth
  *     (one per entry; clients that do not accept it get a form derived once per entry), or identity
  *     for none; br and zstd fall back to gzip where their native library does not load
@@ -30,6 +31,12 @@ import java.time.Duration;
  * @param maxRequestBodyBytes the limit on a request body (413 beyond it)
  * @param originConnectTimeout how long connecting to the origin may take (502 beyond it)
  * @param originResponseTimeout how long the origin may take to answer (504 beyond it)
+ * @param clientHeaderTimeout how long a client may take to send a request head, from its first byte
+ *     (from the connection's opening, for its first request): 408 and close beyond it
+ * @param clientIdleTimeout how long a keep-alive connection may wait for its next request before it
+ *     is closed
+ * @param clientBodyTimeout how long a request body may go without a byte while the proxy reads it:
+ *     408 and close beyond it
  * @param esi whether ESI is processed for responses that ask for it ({@code Surrogate-Control:
  *     content="ESI/1.0"})
  * @param esiMaxDepth how deeply ESI includes may nest
@@ -63,6 +70,9 @@ public record ProxyConfig(
     long maxRequestBodyBytes,
     Duration originConnectTimeout,
     Duration originResponseTimeout,
+    Duration clientHeaderTimeout,
+    Duration clientIdleTimeout,
+    Duration clientBodyTimeout,
     boolean esi,
     int esiMaxDepth,
     int esiMaxIncludes,
@@ -86,6 +96,9 @@ public record ProxyConfig(
     requireNonNull(originResponseTimeout, "originResponseTimeout");
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(compression, "compression");
+    requireNonNull(clientHeaderTimeout, "clientHeaderTimeout");
+    requireNonNull(clientIdleTimeout, "clientIdleTimeout");
+    requireNonNull(clientBodyTimeout, "clientBodyTimeout");
     if (!"http".equalsIgnoreCase(origin.getScheme()) || origin.getHost() == null) {
       throw new IllegalArgumentException("origin: " + origin + " (expected: http://HOST:PORT)");
     }
@@ -118,6 +131,9 @@ public record ProxyConfig(
     }
     positive(originConnectTimeout, "originConnectTimeout");
     positive(originResponseTimeout, "originResponseTimeout");
+    clientTimeout(clientHeaderTimeout, "clientHeaderTimeout");
+    clientTimeout(clientIdleTimeout, "clientIdleTimeout");
+    clientTimeout(clientBodyTimeout, "clientBodyTimeout");
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdownGrace: " + shutdownGrace + " (expected: >= 0)");
     }
@@ -180,6 +196,15 @@ public record ProxyConfig(
     }
   }
 
+  /** The longest client timeout: a day (a longer one is no timeout, and its nanoseconds stay far from overflow). */
+  private static final Duration MAX_CLIENT_TIMEOUT = Duration.ofDays(1);
+
+  private static void clientTimeout(Duration d, String what) {
+    if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(MAX_CLIENT_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(what + ": " + d + " (expected: 1ms..24h)");
+    }
+  }
+
   /** Builds a {@link ProxyConfig}; every setter documents its default. */
   public static final class Builder {
     private URI origin;
@@ -195,6 +220,9 @@ public record ProxyConfig(
     private long maxRequestBodyBytes = 16L << 20;
     private Duration originConnectTimeout = Duration.ofSeconds(2);
     private Duration originResponseTimeout = Duration.ofSeconds(30);
+    private Duration clientHeaderTimeout = Duration.ofSeconds(10);
+    private Duration clientIdleTimeout = Duration.ofSeconds(60);
+    private Duration clientBodyTimeout = Duration.ofSeconds(30);
     private boolean esi = true;
     private int esiMaxDepth = 3;
     private int esiMaxIncludes = 64;
@@ -289,6 +317,24 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Default 10 s. */
+    public Builder clientHeaderTimeout(Duration value) {
+      clientHeaderTimeout = value;
+      return this;
+    }
+
+    /** Default 60 s. */
+    public Builder clientIdleTimeout(Duration value) {
+      clientIdleTimeout = value;
+      return this;
+    }
+
+    /** Default 30 s. */
+    public Builder clientBodyTimeout(Duration value) {
+      clientBodyTimeout = value;
+      return this;
+    }
+
     /** Default on. */
     public Builder esi(boolean value) {
       esi = value;
@@ -359,8 +405,9 @@ public record ProxyConfig(
     public ProxyConfig build() {
       return new ProxyConfig(origin, listen, admin, adminToken, userCookie, userHeader, maximumBytes, compression,
           maxHeaderBytes, maxCacheableBodyBytes, maxRequestBodyBytes, originConnectTimeout,
-          originResponseTimeout, esi, esiMaxDepth, esiMaxIncludes, accessLog, ioThreads, shutdownGrace, rebuild,
-          rebuildRate, rebuildConcurrency, staleWhileRebuild, bodyFileDir);
+          originResponseTimeout, clientHeaderTimeout, clientIdleTimeout, clientBodyTimeout, esi, esiMaxDepth,
+          esiMaxIncludes, accessLog, ioThreads, shutdownGrace, rebuild, rebuildRate, rebuildConcurrency,
+          staleWhileRebuild, bodyFileDir);
     }
   }
 }

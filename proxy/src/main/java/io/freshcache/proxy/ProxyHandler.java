@@ -209,6 +209,39 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /** A client timeout ({@link ClientTimeouts}): 408 if the request can still be answered, else close. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof ClientTimeouts.Expired expired)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    rt.stats.clientTimeouts.increment();
+    Exchange ex = current;
+    if (expired == ClientTimeouts.Expired.HEADER && ex == null && queued.isEmpty()) {
+      ex = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "-"), false);
+      ex.requestDone = true;
+      begin(ex);
+      error(ex, 408, "request timeout", true);
+      return;
+    }
+    if (expired == ClientTimeouts.Expired.BODY && ex != null && !ex.requestDone) {
+      ex.requestDone = true; // nothing more of it is read
+      ex.keepAlive = false;
+      if (ex.call != null) {
+        ex.call.abort();
+      }
+      if (!ex.responseStarted) {
+        error(ex, 408, "request body timeout", true);
+        return;
+      }
+    }
+    ctx.close();
+  }
+
   /** Closes the connection if it is between requests (graceful shutdown). */
   void closeIfIdle() {
     if (current == null && queued.isEmpty()) {
@@ -496,29 +529,37 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private CompletionStage<Content> render(Exchange ex, RenderContext rc) {
     ex.leader = true;
     CompletableFuture<Content> out = new CompletableFuture<>();
-    Runnable go = () -> {
-      OriginClient client = rt.origin(loop);
-      HttpRequest origin = originRequest(ex, true);
-      Page prev = rc.previous();
-      if (prev != null && prev.attachment() instanceof StoredResponse sr) {
-        String etag = sr.first("ETag");
-        if (etag != null) {
-          origin.headers().set(HttpHeaderNames.IF_NONE_MATCH, etag);
-        }
-        String lm = sr.first("Last-Modified");
-        if (lm != null) {
-          origin.headers().set(HttpHeaderNames.IF_MODIFIED_SINCE, lm);
-        }
-      }
-      rt.stats.originRequests.increment();
-      OriginCall.start(client, origin, false, new CacheFetch(rt, ex, rc, out));
-    };
+    Runnable go = () -> fetch(ex, rc, out, true);
     if (loop.inEventLoop()) {
       go.run();
     } else {
       loop.execute(go); // a waiter going round again on the thread that finished the last render
     }
     return out;
+  }
+
+  /**
+   * Sends the render's origin GET, read by a {@link CacheFetch}. With {@code revalidate} and a
+   * refused entry, the GET carries its validators; a 304 that then selects no stored response (RFC
+   * 9111 section 4.3.4) makes the fetch call this once more without them.
+   */
+  private void fetch(Exchange ex, RenderContext rc, CompletableFuture<Content> out, boolean revalidate) {
+    HttpRequest origin = originRequest(ex, true);
+    Page prev = revalidate ? rc.previous() : null;
+    StoredResponse stored = prev != null && prev.attachment() instanceof StoredResponse sr ? sr : null;
+    if (stored != null) {
+      String etag = stored.first("ETag");
+      if (etag != null) {
+        origin.headers().set(HttpHeaderNames.IF_NONE_MATCH, etag);
+      }
+      String lm = stored.first("Last-Modified");
+      if (lm != null) {
+        origin.headers().set(HttpHeaderNames.IF_MODIFIED_SINCE, lm);
+      }
+    }
+    rt.stats.originRequests.increment();
+    Runnable unconditional = stored == null ? null : () -> fetch(ex, rc, out, false);
+    OriginCall.start(rt.origin(loop), origin, false, new CacheFetch(rt, ex, rc, out, stored, unconditional));
   }
 
   private void onPage(Exchange ex, Page page, Throwable err, boolean waited) {

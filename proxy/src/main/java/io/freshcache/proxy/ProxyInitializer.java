@@ -10,7 +10,9 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
  * The pipeline of a client connection:
  *
  * <pre>
+ * timeouts  ClientTimeouts         client header, idle and body timeouts (408, close); sees raw bytes and reads
  * decoder   StrictRequestDecoder   bytes → request, content (limits: 414, 431; obs-fold, CL+TE: 400)
+ * ends      ClientTimeouts part    where a request head and a whole request have been read
  * encoder   HttpResponseEncoder    response objects → bytes (pre-encoded hits are written past it)
  * validator RequestValidator       refuses what must not reach the origin (400, 414, 431, 505)
  * live      LiveHandler            /_freshcache/events (Server-Sent Events) and /_freshcache/live.js
@@ -38,7 +40,10 @@ final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
         .setMaxChunkSize(64 * 1024)
         .setAllowDuplicateContentLengths(false);
     ChannelPipeline p = ch.pipeline();
+    ClientTimeouts timeouts = new ClientTimeouts(rt.config);
+    p.addLast("timeouts", timeouts);
     p.addLast("decoder", new StrictRequestDecoder(limits));
+    p.addLast("ends", timeouts.requests());
     p.addLast("encoder", new HttpResponseEncoder());
     p.addLast("validator", new RequestValidator());
     p.addLast("continue", new ExpectContinue(rt.config.maxRequestBodyBytes()));

@@ -18,6 +18,8 @@ final class ProxyStats {
   final LongAdder originConnects = new LongAdder();
   final LongAdder bytesOut = new LongAdder();
   final LongAdder clientErrors = new LongAdder();
+  /** Connections closed because a request head or body did not arrive in time (408). */
+  final LongAdder clientTimeouts = new LongAdder();
   /** ESI responses assembled (or tried), and those that failed (502). */
   final LongAdder esiAssemblies = new LongAdder();
   final LongAdder esiErrors = new LongAdder();
@@ -40,6 +42,7 @@ final class ProxyStats {
     m.put("originConnects", originConnects.sum());
     m.put("originErrors", originErrors.sum());
     m.put("clientErrors", clientErrors.sum());
+    m.put("clientTimeouts", clientTimeouts.sum());
     m.put("bytesOut", bytesOut.sum());
     m.put("esiAssemblies", esiAssemblies.sum());
     m.put("esiErrors", esiErrors.sum());

@@ -3,6 +3,7 @@ package io.freshcache.proxy;
 import com.github.benmanes.caffeine.cache.Interner;
 import io.freshcache.core.Encoding;
 import io.freshcache.core.Page;
+import io.freshcache.core.Weighable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -47,7 +48,7 @@ import java.util.concurrent.atomic.LongAdder;
  * then the per-request fields (Date, Age, Cache-Status, Connection), then the body. Date is the time
  * of sending (the age since the origin made the response is in Age).
  */
-final class StoredResponse {
+final class StoredResponse implements Weighable {
 
   /** Fields never stored: they are per message, per connection, or for this proxy only. */
   static final Set<String> NOT_STORED = Set.of("age", "cache-status", "content-length",
@@ -162,6 +163,58 @@ final class StoredResponse {
     return new Freshness(directives, Instant.ofEpochMilli(requestAtMillis), Instant.ofEpochMilli(receivedAtMillis),
         Instant.ofEpochMilli(dateMillis), ageValue, Duration.ofMillis(lifetimeMillis), explicit);
   }
+
+  /**
+   * What this response holds beyond core's entry, for the cache's byte bound: the field lines and
+   * the strings it does not share, plus fixed estimates of its objects (JDK 17, compressed oops):
+   *
+   * <ul>
+   *   <li>{@value #OBJECT_BYTES} B for this object (104 B measured: docs/benchmarks.md, "Memory
+   *       per cached object") and the header of the lines array; interned directives, the shared reason
+   *       phrases and {@code Vary.NONE} cost nothing per entry; a Vary's names and an upstream
+   *       Cache-Status are counted when present;
+   *   <li>an ESI template: its parts, include sources and body (the markup: the same array as
+   *       core's entry body when core stores it uncompressed, then counted twice, which errs on the
+   *       safe side; the only identity copy when core stores it gzip); its literals are slices of
+   *       that body;
+   *   <li>not the {@link Hit}s built by later hits (the weight is taken when the entry is stored):
+   *       an identity copy of a gzip-stored body, or a direct copy of a large one, stays outside
+   *       the bound (docs/architecture.md).
+   * </ul>
+   */
+  @Override
+  public long sizeInBytes() {
+    long n = OBJECT_BYTES + lines.length;
+    if (!upstreamCacheStatus.isEmpty()) {
+      n += STRING_BYTES + upstreamCacheStatus.length();
+    }
+    if (!vary.names().isEmpty()) {
+      n += VARY_BYTES;
+      for (String name : vary.names()) {
+        n += STRING_BYTES + name.length();
+      }
+    }
+    if (template != null) {
+      n += TEMPLATE_BYTES + template.body().length + PART_BYTES * template.parts().size();
+      for (EsiTemplate.Part p : template.parts()) {
+        if (p instanceof EsiTemplate.Include i) {
+          n += STRING_BYTES + i.src().length() + (i.alt() == null ? 0 : STRING_BYTES + i.alt().length());
+        }
+      }
+    }
+    return n;
+  }
+
+  /** This object (104 B measured) and the lines array's header (16 B). */
+  static final int OBJECT_BYTES = 120;
+  /** A String and its array, beside the characters (Latin-1: one byte each). */
+  private static final int STRING_BYTES = 40;
+  /** A Vary record and its list of names. */
+  private static final int VARY_BYTES = 48;
+  /** An ESI template object, its parts list and array. */
+  private static final int TEMPLATE_BYTES = 80;
+  /** One part of a template: the record and its slot in the list. */
+  private static final int PART_BYTES = 32;
 
   /** The value of the first stored field named {@code name}, or null; without parsing the others. */
   String first(String name) {

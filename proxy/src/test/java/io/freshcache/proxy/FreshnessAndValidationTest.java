@@ -80,6 +80,54 @@ class FreshnessAndValidationTest extends ProxyTestSupport {
   }
 
   @Test
+  void origin304NamingAnotherRepresentationIsNotServedAsValidatedButFetchedWhole() {
+    AtomicInteger whole = new AtomicInteger();
+    origin.on("/m", r -> {
+      if (r.header("If-None-Match") != null) {
+        // RFC 9111 section 4.3.4: this 304 selects no stored response (the proxy holds "e1").
+        return TestOrigin.Reply.status(304).header("ETag", "\"e2\"").header("Cache-Control", "max-age=60")
+            .header("X-From-304", "yes");
+      }
+      boolean first = whole.incrementAndGet() == 1;
+      return TestOrigin.Reply.ok(first ? "old body" : "new body").header("ETag", first ? "\"e1\"" : "\"e2\"")
+          .header("Cache-Control", first ? "no-cache, max-age=60" : "max-age=60");
+    });
+    start();
+    assertThat(get("/m").body()).isEqualTo("old body");
+
+    HttpResponse<String> r = get("/m");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("new body");
+    assertThat(header(r, "ETag")).isEqualTo("\"e2\"");
+    assertThat(header(r, "X-From-304")).isNull();
+    assertThat(header(r, "Cache-Status")).contains("stored").doesNotContain("fwd-status=304");
+    var sent = origin.requests("/m");
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(1).header("If-None-Match")).isEqualTo("\"e1\"");
+    assertThat(sent.get(2).header("If-None-Match")).isNull();
+    assertThat(sent.get(2).header("If-Modified-Since")).isNull();
+
+    HttpResponse<String> hit = get("/m");
+    assertThat(hit.body()).isEqualTo("new body");
+    assertThat(header(hit, "Cache-Status")).contains("hit");
+    assertThat(origin.count("/m")).isEqualTo(3);
+  }
+
+  @Test
+  void aSecond304ToTheUnconditionalFetchIs502AndNotALoop() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/m2", r -> n.incrementAndGet() == 1
+        ? TestOrigin.Reply.ok("old body").header("ETag", "\"e1\"").header("Cache-Control", "no-cache, max-age=60")
+        : TestOrigin.Reply.status(304).header("ETag", "\"e2\"").header("Cache-Control", "max-age=60"));
+    start();
+    assertThat(get("/m2").body()).isEqualTo("old body");
+    HttpResponse<String> r = get("/m2");
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).doesNotContain("old body");
+    assertThat(origin.count("/m2")).isEqualTo(3);
+  }
+
+  @Test
   void ageCountsTheOriginsAgeAndTimeInCache() throws Exception {
     origin.on("/age", TestOrigin.Reply.ok("aged").header("Cache-Control", "max-age=100").header("Age", "10"));
     start();

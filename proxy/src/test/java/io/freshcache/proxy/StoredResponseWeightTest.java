@@ -1,0 +1,56 @@
+package io.freshcache.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A stored response counts toward the cache's byte bound with its header bytes: it used to weigh
+ * nothing, so responses with small bodies and large header sections overran {@code maximumBytes}.
+ */
+class StoredResponseWeightTest extends ProxyTestSupport {
+  private static final Instant T = Instant.parse("2026-12-01T10:00:00Z");
+
+  private static StoredResponse stored(Fields fields) {
+    return new StoredResponse(200, "OK", fields, Freshness.of(fields, T, T), Vary.of(fields), "", false);
+  }
+
+  @Test
+  void theWeightIsTheFieldLinesPlusTheObject() {
+    Fields fields = Fields.of("Date", "Tue, 01 Dec 2026 10:00:00 GMT", "Cache-Control", "max-age=60",
+        "ETag", "\"e1\"", "X-Pad", "p".repeat(1000));
+    int lines = 0;
+    for (Fields.Field f : fields.lines()) {
+      lines += (f.name() + ": " + f.value() + "\r\n").getBytes(StandardCharsets.ISO_8859_1).length;
+    }
+    assertThat(stored(fields).sizeInBytes()).isEqualTo(StoredResponse.OBJECT_BYTES + lines);
+  }
+
+  @Test
+  void aVaryAndAnUpstreamCacheStatusAddTheirStrings() {
+    Fields plain = Fields.of("Cache-Control", "max-age=60");
+    Fields varied = plain.with("Vary", "Accept-Language");
+    long base = stored(plain).sizeInBytes();
+    long lineBytes = "Vary: Accept-Language\r\n".length();
+    assertThat(stored(varied).sizeInBytes()).isGreaterThan(base + lineBytes);
+    StoredResponse upstream = new StoredResponse(200, "OK", plain, Freshness.of(plain, T, T), Vary.NONE,
+        "Other; hit", false);
+    assertThat(upstream.sizeInBytes()).isGreaterThan(base + "Other; hit".length());
+  }
+
+  @Test
+  void largeHeaderSectionsWithSmallBodiesAreBoundedByMaximumBytes() {
+    // Each response: a 10-byte body and a 2 KB header field. Weighed as body + 200 B, 40 of them
+    // (8.4 KB) fitted in a 20 KB bound while holding over 80 KB; now at most 20 KB / 2.2 KB stay.
+    origin.onPrefix("/h/", r -> TestOrigin.Reply.ok("0123456789").header("Cache-Control", "max-age=60")
+        .header("X-Pad", "p".repeat(2000)));
+    start(b -> b.maximumBytes(20_000));
+    for (int i = 0; i < 40; i++) {
+      assertThat(get("/h/" + i).statusCode()).isEqualTo(200);
+    }
+    await(() -> proxy.cache().stats().entryCount() <= 20_000 / 2200, "eviction down to the byte bound");
+    assertThat(proxy.cache().stats().evictions()).isGreaterThan(0);
+  }
+}
