@@ -35,7 +35,14 @@ DUR=${DUR:-4}
 PORT=18090
 ADMIN=18091
 ORIGIN=http://127.0.0.1:18080
-JAVA_OPTS=${JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC"}
+# The heap is touched up front (with transparent huge pages, so that takes seconds, not tens): on
+# these VMs a first touch of memory costs a host page fault, and without it the first young GCs into
+# untouched regions paused for 30-40 ms in the middle of the rounds, which made p99s of 0.5 s at 256
+# connections (docs/benchmarks.md). A fixed, pre-touched heap is how a JVM server is run in production.
+JAVA_OPTS=${JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages"}
+# Memory is measured on a JVM that is not pre-touched, or its RSS would not grow with the objects.
+MEM_JAVA_OPTS=${MEM_JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC"}
+MEM_PORT=18092
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
@@ -54,7 +61,7 @@ if [[ "${QUICK:-}" == 1 ]]; then sizes="1k"; conns="32"; REPS=1; purge_ns=1000; 
 # ---------------------------------------------------------------- 1: the grid with every peer
 log "run 1: peers.sh with freshcache (access log off)"
 PEERS_ROOT=/tmp/peers-fc REPS=$REPS DUR=$DUR SIZES="$sizes" CONNS="$conns" \
-  TARGETS="origin varnish nginxcache ats" MEM_TARGETS="varnish nginxcache ats freshcache" MEM_OBJS=$mem_objs \
+  TARGETS="origin varnish nginxcache ats" MEM_TARGETS="varnish nginxcache ats" MEM_OBJS=$mem_objs \
   PURGE_NS="$purge_ns" KEEP=1 \
   EXTRA_NAME=freshcache EXTRA_PORT=$PORT EXTRA_CMD="$(serve_cmd --no-access-log)" \
   bash "$peers" 2> "$raw/peers-run1.log" | tee "$raw/peers-run1.md"
@@ -82,20 +89,30 @@ for r in $(seq "$REPS"); do
   log "purge rep $r: http $code client ${tt}s server ${took}us before=[$before] after last=[$a3]"
 done
 
-# ---------------------------------------------------------------- 4: live heap per cached object
+# ---------------------------------------------------------------- 4: memory per cached object
+# A second Freshcache, not pre-touched (MEM_JAVA_OPTS), on CPU 1 while run 1's waits: RSS growth (as
+# peers.sh measures the others) and the live heap after a full GC, before and after $mem_objs
+# distinct 1 KB objects.
+log "freshcache: memory per cached 1 KB object ($mem_objs objects, a JVM that is not pre-touched)"
+taskset -c 1 $java_bin $MEM_JAVA_OPTS -jar "$jar" serve --origin $ORIGIN --listen 127.0.0.1:$MEM_PORT --io-threads 1 \
+  --no-access-log > "$raw/fc-mem.out" 2>&1 &
+mem_pid=$!
+for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$MEM_PORT/1k.html" && break; sleep 0.2; done
 live_heap_kb() { # full GC, then the used heap in KB
-  jcmd "$fc_pid" GC.run > /dev/null
-  jcmd "$fc_pid" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K", "", v); print v; exit } }'
+  jcmd "$1" GC.run > /dev/null
+  jcmd "$1" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K", "", v); print v; exit } }'
 }
-log "freshcache: live heap per cached 1 KB object ($mem_objs objects)"
-h0=$(live_heap_kb)
-curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$PORT/obj/[1-$mem_objs]?heap=1" > /dev/null 2>&1 || true
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+h0=$(live_heap_kb $mem_pid); r0=$(rss_kb $mem_pid)
+curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$MEM_PORT/obj/[1-$mem_objs]?heap=1" > /dev/null 2>&1 || true
 sleep 2
-h1=$(live_heap_kb)
-chk="$(cache_status "http://127.0.0.1:$PORT/obj/1?heap=1") / $(cache_status "http://127.0.0.1:$PORT/obj/$mem_objs?heap=1")"
-printf 'objects\theap_before_kb\theap_after_kb\tbytes_per_object\tcheck\n%s\t%s\t%s\t%s\t%s\n' "$mem_objs" "$h0" "$h1" \
-  "$(( (h1 - h0) * 1024 / mem_objs ))" "$chk" > "$raw/fc-heap.tsv"
-log "heap: ${h0}K -> ${h1}K: $(( (h1 - h0) * 1024 / mem_objs )) bytes/object; check $chk"
+r1=$(rss_kb $mem_pid); h1=$(live_heap_kb $mem_pid)
+chk="$(cache_status "http://127.0.0.1:$MEM_PORT/obj/1?heap=1") / $(cache_status "http://127.0.0.1:$MEM_PORT/obj/$mem_objs?heap=1")"
+kill -TERM $mem_pid; wait $mem_pid 2>/dev/null || true
+printf 'objects\theap_before_kb\theap_after_kb\tbytes_per_object\trss_before_kb\trss_after_kb\trss_bytes_per_object\tcheck\n%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  "$mem_objs" "$h0" "$h1" "$(( (h1 - h0) * 1024 / mem_objs ))" "$r0" "$r1" "$(( (r1 - r0) * 1024 / mem_objs ))" "$chk" \
+  > "$raw/fc-heap.tsv"
+log "heap: ${h0}K -> ${h1}K: $(( (h1 - h0) * 1024 / mem_objs )) bytes/object; RSS ${r0}K -> ${r1}K; check $chk"
 
 # ---------------------------------------------------------------- 5: JFR profile of 1 KB hits
 log "freshcache: JFR CPU profile of 1 KB hits, 32 connections, 20 s"
@@ -129,6 +146,6 @@ PEERS_ROOT=/tmp/peers-fclog REPS=$REPS DUR=$DUR SIZES="$log2_sizes" CONNS="32" \
   EXTRA_NAME=freshcache_log EXTRA_PORT=$PORT EXTRA_CMD="$(serve_cmd --access-log)" \
   bash "$peers" 2> "$raw/peers-run2.log" | tee "$raw/peers-run2.md"
 
-python3 "$root/bench/summarize-proxy-results.py" "$raw" > "$root/bench/results/proxy-summary.md"
+FC_JAVA_OPTS="$JAVA_OPTS" python3 "$root/bench/summarize-proxy-results.py" "$raw" > "$root/bench/results/proxy-summary.md"
 log "summary: bench/results/proxy-summary.md"
 cat "$root/bench/results/proxy-summary.md"

@@ -70,7 +70,8 @@ def main(raw_dir):
     print()
     print(f"- run: {datetime.date.today().isoformat()}, commit {git_commit()}, {os.cpu_count()} CPUs; "
           "servers pinned to CPU 0, wrk to CPU 1 (shared/bench/peers.sh)")
-    print("- Freshcache: `freshcache serve --io-threads 1` on the JVM that built it, `-Xms2g -Xmx2g -XX:+UseG1GC`; "
+    opts = os.environ.get("FC_JAVA_OPTS", "-Xms2g -Xmx2g -XX:+UseG1GC")
+    print(f"- Freshcache: `freshcache serve --io-threads 1` on the JVM that built it, `{opts}`; "
           "metrics, Cache-Status and conditional checks on; access log off in run 1 (as the peers), on in run 2")
     print()
     print("## Freshcache against the peers, same run (per-round req/s ratios: median [min..max])")
@@ -106,6 +107,8 @@ def main(raw_dir):
     for r in rows(os.path.join(raw_dir, "mem.tsv")):
         print(f"| {r['target']} | {r['objects']} | {r['bytes_per_obj_rss']} | {r['bytes_per_obj_pss']} |")
     for r in rows(os.path.join(raw_dir, "fc-heap.tsv")):
+        if r.get("rss_bytes_per_object"):
+            print(f"| freshcache (a JVM not pre-touched) | {r['objects']} | {r['rss_bytes_per_object']} | - |")
         print(f"| freshcache, live Java heap after full GC | {r['objects']} | {r['bytes_per_object']} (heap) | - |")
     print()
     print("A JVM's RSS mostly shows how far its heap has grown, not what the objects need; the live-heap")
