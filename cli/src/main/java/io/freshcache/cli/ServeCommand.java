@@ -166,6 +166,10 @@ public final class ServeCommand implements Callable<Integer> {
       description = "While an entry is rebuilt, other clients get the invalidated copy at once; never the client "
           + "that caused the invalidation, which waits (default: off).")
   Boolean staleWhileRebuild;
+  @Option(names = "--transport", paramLabel = "nio|epoll", order = 19,
+      description = "Socket transport: nio (the JDK's) or epoll (Netty's native, edge-triggered; nio where it is "
+          + "not available) (default: nio).")
+  String transport;
   @Option(names = "--body-file-dir", paramLabel = "DIR", order = 19,
       description = "Where bodies of 64 KiB or more of hot entries are kept as unlinked files that hits send with "
           + "sendfile(2): auto (/dev/shm if writable), off, or a directory, best a tmpfs (default: auto).")
@@ -231,6 +235,7 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("rebuildRate", rebuildRate);
     m.put("rebuildConcurrency", rebuildConcurrency);
     m.put("staleWhileRebuild", staleWhileRebuild == null ? null : staleWhileRebuild.toString());
+    m.put("transport", transport);
     m.put("bodyFileDir", bodyFileDir);
     m.put("feeds", feeds);
     m.put("feedsCheckpoints", feedsCheckpoints);

@@ -98,6 +98,7 @@ final class ServeOptions {
       new Setting("rebuildRate", "--rebuild-rate", "50", (b, w, v) -> b.rebuildRate(integer(w, v))),
       new Setting("rebuildConcurrency", "--rebuild-concurrency", "4", (b, w, v) -> b.rebuildConcurrency(integer(w, v))),
       new Setting("staleWhileRebuild", "--stale-while-rebuild", "off", (b, w, v) -> b.staleWhileRebuild(bool(w, v))),
+      new Setting("transport", "--transport", "nio", (b, w, v) -> b.transport(v)),
       new Setting("bodyFileDir", "--body-file-dir", "auto", (b, w, v) -> b.bodyFileDir(v)));
 
   /**

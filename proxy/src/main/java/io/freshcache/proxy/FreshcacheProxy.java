@@ -127,7 +127,10 @@ public final class FreshcacheProxy implements AutoCloseable {
     } else if (prometheus != null && prometheus != registry) {
       cache.bindTo(prometheus);
     }
-    boolean epoll = Epoll.isAvailable();
+    boolean epoll = config.transport().equals("epoll") && Epoll.isAvailable();
+    if (config.transport().equals("epoll") && !epoll) {
+      LOG.warn("transport epoll is not available here ({}); using nio", String.valueOf(Epoll.unavailabilityCause()));
+    }
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CachedGetTest extends ProxyTestSupport {
 
@@ -28,6 +30,28 @@ class CachedGetTest extends ProxyTestSupport {
     assertThat(header(second, "ETag")).isEqualTo(header(first, "ETag"));
     assertThat(origin.count("/a")).isEqualTo(1);
     assertThat(proxy.stats()).containsEntry("hits", 1L).containsEntry("misses", 1L);
+  }
+
+  /** Both transports serve the same: nio is the default, epoll the option (nio where it is missing). */
+  @ParameterizedTest
+  @ValueSource(strings = {"nio", "epoll"})
+  void eachTransportServesMissesAndHitsIncludingLargeBodies(String transport) {
+    String big = "0123456789abcdef".repeat(8 * 1024); // 128 KiB: sent from a body file on a hit
+    origin.on("/t", TestOrigin.Reply.ok(big).header("Cache-Control", "max-age=60"));
+    start(b -> b.transport(transport));
+    assertThat(get("/t").body()).isEqualTo(big);
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> hit = get("/t", "Accept-Encoding", "identity");
+      assertThat(header(hit, "Cache-Status")).contains("hit");
+      assertThat(hit.body()).isEqualTo(big);
+    }
+    assertThat(origin.count("/t")).isEqualTo(1);
+  }
+
+  @Test
+  void anUnknownTransportIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> config().transport("kqueue").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transport: kqueue (expected: nio or epoll)");
   }
 
   @Test
