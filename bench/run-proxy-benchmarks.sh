@@ -51,8 +51,9 @@ if [[ "${SKIP_BUILD:-}" != 1 ]]; then
 fi
 [[ -f "$jar" ]] || { echo "missing $jar" >&2; exit 1; }
 
-serve_cmd() { # $1: extra flags
-  echo "$java_bin $JAVA_OPTS -jar $jar serve --origin $ORIGIN --listen 127.0.0.1:$PORT --admin 127.0.0.1:$ADMIN --io-threads 1 $1"
+WARM_SECONDS=${WARM_SECONDS:-15}
+serve_cmd() { # $1: extra flags; warmed with hits for WARM_SECONDS once up (bench/warm-jvm.sh)
+  echo "bash $root/bench/warm-jvm.sh $PORT $WARM_SECONDS $java_bin $JAVA_OPTS -jar $jar serve --origin $ORIGIN --listen 127.0.0.1:$PORT --admin 127.0.0.1:$ADMIN --io-threads 1 $1"
 }
 
 sizes="1k 10k 100k"; conns="32 256"; purge_ns=10000; mem_objs=100000
@@ -67,7 +68,7 @@ PEERS_ROOT=/tmp/peers-fc REPS=$REPS DUR=$DUR SIZES="$sizes" CONNS="$conns" \
   bash "$peers" 2> "$raw/peers-run1.log" | tee "$raw/peers-run1.md"
 cp /tmp/peers-fc/results/*.tsv "$raw/" 2>/dev/null || true
 
-fc_pid=$(cat /tmp/peers-fc/pids/freshcache.pid)
+fc_pid=$(pgrep -P "$(cat /tmp/peers-fc/pids/freshcache.pid)" java) # the JVM under bench/warm-jvm.sh
 
 # ---------------------------------------------------------------- 3: our invalidation of 10,000 URLs
 log "freshcache: invalidate one tag covering $purge_ns URLs"
