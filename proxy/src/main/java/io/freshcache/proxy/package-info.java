@@ -13,7 +13,9 @@
  * {@code ProxyInitializer} (the pipeline) and {@code ProxyHandler} (the request state machine);
  * {@code CacheFetch} is the cache's renderer (origin response to stored entry), {@code OriginCall}
  * and {@code OriginClient} the origin side, {@code StoredResponse} the entry's attachment and its
- * pre-encoded hit path, {@code ClientTimeouts} the client header, idle and body timeouts.
+ * pre-encoded hit path ({@code BodyFiles} keeps large bodies of hit entries in files sent with
+ * sendfile; {@code AcceptEncoding} picks the coding), {@code ClientTimeouts} the client header, idle
+ * and body timeouts.
  *
  * <p>Around the data path: {@code AdminServer} (its own listener: invalidation, stats, Prometheus
  * metrics; docs/admin.md) through {@code AdminActions}; {@code LiveEvents} (a cache listener) and
