@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Threading: one event loop group (epoll when available, NIO otherwise) runs the client
+ * <p>Threading: one event loop group (NIO, or epoll with {@link ProxyConfig#transport()}) runs the client
  * connections and, on the same threads, their origin connections. All methods are thread-safe.
  */
 public final class FreshcacheProxy implements AutoCloseable {
