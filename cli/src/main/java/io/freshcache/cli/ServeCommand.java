@@ -128,6 +128,11 @@ public final class ServeCommand implements Callable<Integer> {
           + "beyond it (default: 30s).")
   String clientBodyTimeout;
 
+  @Option(names = "--client-send-timeout", paramLabel = "DURATION", order = 12,
+      description = "How long a client may stop reading a response (the proxy cannot write to it) before the "
+          + "connection is closed (default: 60s).")
+  String clientSendTimeout;
+
   @Option(names = "--esi", negatable = true, order = 13,
       description = "Process ESI in responses that ask for it with Surrogate-Control (default: on).")
   Boolean esi;
@@ -225,6 +230,7 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("clientHeaderTimeout", clientHeaderTimeout);
     m.put("clientIdleTimeout", clientIdleTimeout);
     m.put("clientBodyTimeout", clientBodyTimeout);
+    m.put("clientSendTimeout", clientSendTimeout);
     m.put("esi", esi == null ? null : esi.toString());
     m.put("esiMaxDepth", esiMaxDepth);
     m.put("esiMaxIncludes", esiMaxIncludes);

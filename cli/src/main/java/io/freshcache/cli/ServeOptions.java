@@ -88,6 +88,8 @@ final class ServeOptions {
           (b, w, v) -> b.clientIdleTimeout(duration(w, v))),
       new Setting("clientBodyTimeout", "--client-body-timeout", "30s",
           (b, w, v) -> b.clientBodyTimeout(duration(w, v))),
+      new Setting("clientSendTimeout", "--client-send-timeout", "60s",
+          (b, w, v) -> b.clientSendTimeout(duration(w, v))),
       new Setting("esi", "--esi", "on", (b, w, v) -> b.esi(bool(w, v))),
       new Setting("esiMaxDepth", "--esi-max-depth", "3", (b, w, v) -> b.esiMaxDepth(integer(w, v))),
       new Setting("esiMaxIncludes", "--esi-max-includes", "64", (b, w, v) -> b.esiMaxIncludes(integer(w, v))),

@@ -37,6 +37,10 @@ import java.util.concurrent.TimeUnit;
  *       proxy (the origin, whose own timeout gives a 504, or its back-pressure), never timed.
  * </ul>
  *
+ * <p>Independently of the phase, a client that leaves the proxy unable to write to it (it stopped
+ * reading a response: the channel stays unwritable) for {@link ProxyConfig#clientSendTimeout()} is
+ * closed, which also ends the origin request feeding it.
+ *
  * <p>Cost: no task is scheduled per request. The timer re-arms itself when it fires, at the current
  * deadline or after the shortest timeout, whichever comes first, so it fires a few times per timeout
  * period per connection; a request costs a few field writes and one or two ticker reads.
@@ -58,6 +62,9 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   private final long headerNanos;
   private final long idleNanos;
   private final long bodyNanos;
+  private final long sendNanos;
+  /** Since when the channel has been unwritable, or -1 while it is writable. */
+  private long unwritableSince = -1;
   /** The longest the timer sleeps: a new phase's deadline is never further than this from a check. */
   private final long tickNanos;
   private ChannelHandlerContext ctx;
@@ -75,7 +82,8 @@ final class ClientTimeouts extends ChannelDuplexHandler {
     this.headerNanos = config.clientHeaderTimeout().toNanos();
     this.idleNanos = config.clientIdleTimeout().toNanos();
     this.bodyNanos = config.clientBodyTimeout().toNanos();
-    this.tickNanos = Math.min(headerNanos, Math.min(idleNanos, bodyNanos));
+    this.sendNanos = config.clientSendTimeout().toNanos();
+    this.tickNanos = Math.min(Math.min(headerNanos, sendNanos), Math.min(idleNanos, bodyNanos));
   }
 
   /**
@@ -151,6 +159,12 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   }
 
   @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    unwritableSince = ctx.channel().isWritable() ? -1 : ticker.nanoTime();
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     cancel();
     super.channelInactive(ctx);
@@ -175,6 +189,11 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   private void check() {
     timer = null;
     if (phase == Phase.OFF || !ctx.channel().isActive()) {
+      return;
+    }
+    if (unwritableSince >= 0 && ticker.nanoTime() - unwritableSince >= sendNanos) {
+      phase = Phase.OFF;
+      ctx.close(); // the client stopped reading: nothing more can reach it
       return;
     }
     long limit = switch (phase) {

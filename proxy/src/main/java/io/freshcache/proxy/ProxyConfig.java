@@ -37,6 +37,8 @@ import java.time.Duration;
  *     is closed
  * @param clientBodyTimeout how long a request body may go without a byte while the proxy reads it:
  *     408 and close beyond it
+ * @param clientSendTimeout how long a client may leave the proxy unable to write to it (it stops
+ *     reading a response) before the connection is closed
  * @param esi whether ESI is processed for responses that ask for it ({@code Surrogate-Control:
  *     content="ESI/1.0"})
  * @param esiMaxDepth how deeply ESI includes may nest
@@ -75,6 +77,7 @@ public record ProxyConfig(
     Duration clientHeaderTimeout,
     Duration clientIdleTimeout,
     Duration clientBodyTimeout,
+    Duration clientSendTimeout,
     boolean esi,
     int esiMaxDepth,
     int esiMaxIncludes,
@@ -102,6 +105,7 @@ public record ProxyConfig(
     requireNonNull(clientHeaderTimeout, "clientHeaderTimeout");
     requireNonNull(clientIdleTimeout, "clientIdleTimeout");
     requireNonNull(clientBodyTimeout, "clientBodyTimeout");
+    requireNonNull(clientSendTimeout, "clientSendTimeout");
     if (!"http".equalsIgnoreCase(origin.getScheme()) || origin.getHost() == null) {
       throw new IllegalArgumentException("origin: " + origin + " (expected: http://HOST:PORT)");
     }
@@ -137,6 +141,7 @@ public record ProxyConfig(
     clientTimeout(clientHeaderTimeout, "clientHeaderTimeout");
     clientTimeout(clientIdleTimeout, "clientIdleTimeout");
     clientTimeout(clientBodyTimeout, "clientBodyTimeout");
+    clientTimeout(clientSendTimeout, "clientSendTimeout");
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdownGrace: " + shutdownGrace + " (expected: >= 0)");
     }
@@ -230,6 +235,7 @@ public record ProxyConfig(
     private Duration clientHeaderTimeout = Duration.ofSeconds(10);
     private Duration clientIdleTimeout = Duration.ofSeconds(60);
     private Duration clientBodyTimeout = Duration.ofSeconds(30);
+    private Duration clientSendTimeout = Duration.ofSeconds(60);
     private boolean esi = true;
     private int esiMaxDepth = 3;
     private int esiMaxIncludes = 64;
@@ -343,6 +349,12 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Default 60 s. */
+    public Builder clientSendTimeout(Duration value) {
+      clientSendTimeout = value;
+      return this;
+    }
+
     /** Default on. */
     public Builder esi(boolean value) {
       esi = value;
@@ -419,7 +431,7 @@ public record ProxyConfig(
     public ProxyConfig build() {
       return new ProxyConfig(origin, listen, admin, adminToken, userCookie, userHeader, maximumBytes, compression,
           maxHeaderBytes, maxCacheableBodyBytes, maxRequestBodyBytes, originConnectTimeout,
-          originResponseTimeout, clientHeaderTimeout, clientIdleTimeout, clientBodyTimeout, esi, esiMaxDepth,
+          originResponseTimeout, clientHeaderTimeout, clientIdleTimeout, clientBodyTimeout, clientSendTimeout, esi, esiMaxDepth,
           esiMaxIncludes, accessLog, ioThreads, shutdownGrace, rebuild, rebuildRate, rebuildConcurrency,
           staleWhileRebuild, transport, bodyFileDir);
     }

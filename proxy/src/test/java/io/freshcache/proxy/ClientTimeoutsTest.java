@@ -216,6 +216,39 @@ class ClientTimeoutsTest extends ProxyTestSupport {
     assertThat(d.clientHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(d.clientBodyTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(d.clientSendTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThatThrownBy(() -> b.clientBodyTimeout(Duration.ofSeconds(1)).clientSendTimeout(Duration.ZERO).build())
+        .hasMessage("clientSendTimeout: PT0S (expected: 1ms..24h)");
+  }
+
+  /**
+   * A client that stops reading a large relayed response leaves the proxy unable to write: after the
+   * send timeout the connection is closed (the response ends short), instead of holding it, and the
+   * origin request feeding it, for as long as the client likes.
+   */
+  @Test
+  void aClientThatStopsReadingIsClosedAfterTheSendTimeout() throws Exception {
+    int length = 48 << 20;
+    origin.on("/huge", TestOrigin.Reply.ok("x".repeat(length)).header("Cache-Control", "no-store"));
+    start(b -> b.clientSendTimeout(Duration.ofMillis(500)));
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(16 * 1024);
+      s.connect(proxy.address(), 2000);
+      s.setSoTimeout((int) LATE_MILLIS + 2000);
+      send(s, "GET /huge HTTP/1.1\r\nHost: a\r\n\r\n");
+      Thread.sleep(2500); // not reading: the proxy's writes back up, and its send timeout runs out
+      long read = 0;
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[64 * 1024];
+      try {
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          read += n;
+        }
+      } catch (java.net.SocketException reset) {
+        // closed with unsent data: a reset is as good as an end
+      }
+      assertThat(read).as("bytes received before the close").isLessThan(length);
+    }
   }
 
   @Test
