@@ -48,24 +48,35 @@ final class BodyFiles {
   }
 
   /**
-   * The files for {@code setting}: "auto" means {@code /dev/shm} where it is a writable directory
-   * (else none), "off" or empty means none, anything else is a directory that must exist.
+   * The files for {@code setting} ({@link #directory}), or null for none.
    *
    * @throws IllegalArgumentException if a named directory does not exist or cannot be written
    */
   static BodyFiles of(String setting, int maxOpen) {
+    Path dir = directory(setting);
+    return dir == null ? null : new BodyFiles(dir, maxOpen);
+  }
+
+  /**
+   * The directory {@code setting} names, or null for none: "auto" means {@code /dev/shm} where it is
+   * a writable directory (else none), "off" or empty means none, anything else is a directory that
+   * must exist and be writable. {@link ProxyConfig} validates the setting with this.
+   *
+   * @throws IllegalArgumentException if a named directory does not exist or cannot be written
+   */
+  static Path directory(String setting) {
     if (setting == null || setting.isEmpty() || setting.equals("off")) {
       return null;
     }
     if (setting.equals("auto")) {
       Path shm = Path.of("/dev/shm");
-      return Files.isDirectory(shm) && Files.isWritable(shm) ? new BodyFiles(shm, maxOpen) : null;
+      return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : null;
     }
     Path dir = Path.of(setting);
     if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
       throw new IllegalArgumentException("bodyFileDir: " + setting + " (expected: a writable directory, auto or off)");
     }
-    return new BodyFiles(dir, maxOpen);
+    return dir;
   }
 
   /** How many body files are open now. */

@@ -164,9 +164,7 @@ public record ProxyConfig(
       throw new IllegalArgumentException("transport: " + transport + " (expected: nio or epoll)");
     }
     requireNonNull(bodyFileDir, "bodyFileDir");
-    if (!bodyFileDir.equals("auto") && !bodyFileDir.equals("off") && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(bodyFileDir))) {
-      throw new IllegalArgumentException("bodyFileDir: " + bodyFileDir + " (expected: auto, off or an existing directory)");
-    }
+    BodyFiles.directory(bodyFileDir);
     if (rebuildConcurrency < 1 || rebuildConcurrency > 64) {
       throw new IllegalArgumentException("rebuildConcurrency: " + rebuildConcurrency + " (expected: 1..64)");
     }

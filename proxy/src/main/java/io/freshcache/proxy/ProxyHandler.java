@@ -1508,11 +1508,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** The Accept-Encoding field value, its lines joined (RFC 9110 section 5.3); null when there is none. */
   static String acceptEncoding(HttpHeaders h) {
-    String first = h.get(HttpHeaderNames.ACCEPT_ENCODING);
-    if (first == null) {
+    java.util.Iterator<String> lines = h.valueStringIterator(HttpHeaderNames.ACCEPT_ENCODING);
+    if (!lines.hasNext()) {
       return null;
     }
-    java.util.List<String> all = h.getAll(HttpHeaderNames.ACCEPT_ENCODING);
-    return all.size() == 1 ? first : String.join(",", all);
+    String first = lines.next();
+    if (!lines.hasNext()) {
+      return first; // the usual case: one line, no list or join on the hit path
+    }
+    StringBuilder joined = new StringBuilder(first);
+    while (lines.hasNext()) {
+      joined.append(',').append(lines.next());
+    }
+    return joined.toString();
   }
 }
