@@ -1,5 +1,6 @@
 package io.freshcache.core;
 
+import com.github.benmanes.caffeine.cache.Interner;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.List;
  */
 public final class Entry implements Page {
   private static final Base64.Encoder ETAG_ENCODER = Base64.getUrlEncoder().withoutPadding();
+  /** A site has a handful of media types: one string each rather than one per entry. */
+  private static final Interner<String> CONTENT_TYPES = Interner.newWeakInterner();
 
   final CacheKey key;
   final byte[] body;
@@ -46,7 +49,7 @@ public final class Entry implements Page {
     this.body = body;
     this.encoding = encoding;
     this.identityLength = identityLength;
-    this.contentType = contentType;
+    this.contentType = CONTENT_TYPES.intern(contentType);
     this.etagHigh = etagHigh;
     this.etagLow = etagLow;
     this.deps = deps;

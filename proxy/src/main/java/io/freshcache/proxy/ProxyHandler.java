@@ -548,11 +548,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Page prev = revalidate ? rc.previous() : null;
     StoredResponse stored = prev != null && prev.attachment() instanceof StoredResponse sr ? sr : null;
     if (stored != null) {
-      String etag = stored.first("ETag");
+      Fields fields = stored.fields();
+      String etag = fields.first("ETag");
       if (etag != null) {
         origin.headers().set(HttpHeaderNames.IF_NONE_MATCH, etag);
       }
-      String lm = stored.first("Last-Modified");
+      String lm = fields.first("Last-Modified");
       if (lm != null) {
         origin.headers().set(HttpHeaderNames.IF_MODIFIED_SINCE, lm);
       }
@@ -729,10 +730,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
     StoredResponse.Hit enc = sr.hit(page, coding, hit, rt.stats.transcodes, rt.bodyFiles);
-    ByteBuf block = sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
+    ByteBuf block = enc == null ? sr.storedBlock(ctx.alloc(), page, ex.isHead(), date, age, cacheStatus, connection)
+        : sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
     ex.status = sr.status;
     ex.bytesOut = block.readableBytes();
-    if (ex.isHead() || enc.body != null) {
+    if (ex.isHead() || enc == null || enc.body != null) {
       complete(ex, raw.write(block));
       return;
     }

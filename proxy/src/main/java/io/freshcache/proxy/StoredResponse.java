@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,13 +24,19 @@ import java.util.concurrent.atomic.LongAdder;
  * per object is a goal, docs/architecture.md "What a stored response keeps").
  *
  * <ul>
- *   <li>The fields are one byte array of {@code Name: value CRLF} lines (ISO-8859-1): first those a
- *       hit sends as they are, then from {@link #sentEnd} the {@link #NOT_ENCODED} ones (Date, ETag,
- *       Vary, Content-Encoding), whose values a hit rebuilds. {@link #fields()} parses them when a
- *       rarer path needs them (conditional requests, revalidation, ESI).
+ *   <li>The fields are {@code Name: value CRLF} lines (ISO-8859-1) in two byte arrays: the {@link
+ *       #SHAREABLE} ones that a hit sends as they are (Server, Content-Type, Cache-Control...),
+ *       interned so that the entries of a site share one copy; and the entry's own: first those a
+ *       hit sends as they are, then from {@link #sentEnd} the origin's ETag and the other {@link
+ *       #NOT_ENCODED} ones, whose values a hit rebuilds. Date is not kept as text: it is rebuilt
+ *       from the freshness inputs (a hit sends its own). {@link #fields()} parses them when a rarer
+ *       path needs them (conditional requests, revalidation, ESI).
  *   <li>Freshness is kept as the primitive inputs of {@link Freshness} (directives interned, as most
  *       entries share them); {@link #freshness()} rebuilds the record for requests with directives.
- *   <li>What a hit writes beyond those bytes is built lazily per encoding actually requested: a
+ *   <li>A hit on the stored form of a body shorter than {@link #DIRECT_BODY_BYTES} (the common
+ *       case) writes its ETag, Content-Length and Via lines from these fields and the page per
+ *       request ({@link #storedBlock}), so nothing is kept for it. Otherwise what a hit writes
+ *       beyond those bytes is built lazily per encoding actually requested: a
  *       small {@link Hit}, kept in a chain of at most one per encoding behind one field ({@link
  *       #hits}), so an entry never hit pays one null reference. The stored form and the identity
  *       form are kept when a hit builds them (a miss builds its own and drops it: most entries are
@@ -67,11 +74,62 @@ final class StoredResponse implements Weighable {
   /** Most entries share their directives: one instance each. */
   private static final Interner<ResponseDirectives> DIRECTIVES = Interner.newWeakInterner();
 
+  /**
+   * Fields whose lines most entries of a site share (the server, the media type, the policy
+   * headers): kept once per distinct block of them ({@link #SHARED_LINES}) rather than per entry.
+   * Fields that usually differ per page (ETag, Last-Modified, Expires, Location, Set-Cookie...) and
+   * any field not named here stay with the entry, so a site whose responses differ only in those
+   * adds nothing to the interner.
+   */
+  static final Set<String> SHAREABLE = Set.of("server", "content-type", "cache-control", "accept-ranges",
+      "x-powered-by", "content-language", "x-frame-options", "x-content-type-options", "strict-transport-security",
+      "referrer-policy", "access-control-allow-origin", "access-control-allow-credentials",
+      "access-control-expose-headers", "x-xss-protection", "content-security-policy", "permissions-policy",
+      "cross-origin-opener-policy", "cross-origin-resource-policy", "cross-origin-embedder-policy",
+      "cdn-cache-control", "freshcache-cache-control", "pragma", "x-ua-compatible", "alt-svc",
+      "timing-allow-origin");
+
+  /** One instance per distinct block of {@link #SHAREABLE} lines while an entry uses it. */
+  private static final Interner<SharedLines> SHARED_LINES = Interner.newWeakInterner();
+
+  /** A block of shared lines; entries hold this object (the interner holds it weakly), not just the bytes. */
+  private static final class SharedLines {
+    static final SharedLines NONE = new SharedLines(new byte[0]);
+
+    final byte[] bytes;
+    private final int hash;
+
+    SharedLines(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = java.util.Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof SharedLines other && hash == other.hash && java.util.Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** Status lines with the standard reason phrase (see {@link #reason}), built once per status. */
+  private static final AtomicReferenceArray<byte[]> STATUS_LINES = new AtomicReferenceArray<>(600);
+
+  private static final String OK = HttpResponseStatus.OK.reasonPhrase();
   private static final byte[] OK_LINE = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
   final int status;
   final String reasonPhrase;
-  /** The stored fields (with Date, without {@link #NOT_STORED}) as lines; see the class comment. */
+  /** The stored fields sent as they are that many entries share (interned); see the class comment. */
+  private final SharedLines shared;
+  /**
+   * The other stored fields (without Date and {@link #NOT_STORED}) as lines: first those sent as
+   * they are, then from {@link #sentEnd} the origin's ETag line if any, then the rest of {@link
+   * #NOT_ENCODED}.
+   */
   private final byte[] lines;
   /** Where the lines not sent as they are begin. */
   private final int sentEnd;
@@ -111,14 +169,23 @@ final class StoredResponse implements Weighable {
     this.template = null;
     this.status = status;
     this.reasonPhrase = reasonPhrase;
-    StringBuilder sent = new StringBuilder(256);
-    StringBuilder rest = new StringBuilder(96);
+    StringBuilder common = new StringBuilder(128);
+    StringBuilder own = new StringBuilder(160);
+    StringBuilder etag = new StringBuilder(48);
+    StringBuilder rest = new StringBuilder(64);
     for (Fields.Field f : fields.lines()) {
-      StringBuilder b = NOT_ENCODED.contains(Fields.lower(f.name())) ? rest : sent;
+      String lower = Fields.lower(f.name());
+      if (lower.equals("date")) {
+        continue; // rebuilt from dateMillis by fields(); a hit sends its own
+      }
+      StringBuilder b = !NOT_ENCODED.contains(lower) ? (SHAREABLE.contains(lower) ? common : own)
+          : lower.equals("etag") && etag.length() == 0 ? etag : rest;
       b.append(f.name()).append(": ").append(f.value()).append("\r\n");
     }
-    this.sentEnd = sent.length();
-    this.lines = sent.append(rest).toString().getBytes(StandardCharsets.ISO_8859_1);
+    this.shared = common.length() == 0 ? SharedLines.NONE
+        : SHARED_LINES.intern(new SharedLines(common.toString().getBytes(StandardCharsets.ISO_8859_1)));
+    this.sentEnd = own.length();
+    this.lines = own.append(etag).append(rest).toString().getBytes(StandardCharsets.ISO_8859_1);
     this.vary = vary;
     this.upstreamCacheStatus = upstreamCacheStatus;
     this.revalidated = revalidated;
@@ -137,6 +204,7 @@ final class StoredResponse implements Weighable {
     this.template = template;
     this.status = r.status;
     this.reasonPhrase = r.reasonPhrase;
+    this.shared = r.shared;
     this.lines = r.lines;
     this.sentEnd = r.sentEnd;
     this.vary = r.vary;
@@ -153,9 +221,17 @@ final class StoredResponse implements Weighable {
     this.simple = r.simple;
   }
 
-  /** The stored fields (with Date, without {@link #NOT_STORED}), parsed anew (the ones a hit rebuilds last). */
+  /**
+   * The stored fields (without {@link #NOT_STORED}), parsed anew: the shared ones, the entry's own,
+   * the ones a hit rebuilds, and Date (the origin's, or the time the response was received when it
+   * sent none or an invalid one, as RFC 9110 section 6.6.1 asks of a cache).
+   */
   Fields fields() {
-    return parse(lines, 0, lines.length);
+    List<Fields.Field> list = new ArrayList<>(12);
+    parse(list, shared.bytes, 0, shared.bytes.length);
+    parse(list, lines, 0, lines.length);
+    list.add(new Fields.Field("Date", HttpDate.format(Instant.ofEpochMilli(dateMillis))));
+    return new Fields(list);
   }
 
   /** The freshness this response was stored with, rebuilt. */
@@ -184,7 +260,7 @@ final class StoredResponse implements Weighable {
    */
   @Override
   public long sizeInBytes() {
-    long n = OBJECT_BYTES + lines.length;
+    long n = OBJECT_BYTES + lines.length; // the shared lines are counted nowhere: one copy serves many
     if (!upstreamCacheStatus.isEmpty()) {
       n += STRING_BYTES + upstreamCacheStatus.length();
     }
@@ -216,18 +292,17 @@ final class StoredResponse implements Weighable {
   /** One part of a template: the record and its slot in the list. */
   private static final int PART_BYTES = 32;
 
-  /** The value of the first stored field named {@code name}, or null; without parsing the others. */
-  String first(String name) {
-    int i = 0;
-    int n = name.length();
-    while (i < lines.length) {
-      int eol = indexOf(lines, (byte) '\r', i);
-      if (eol - i > n && lines[i + n] == ':' && regionMatchesIgnoreCase(lines, i, name)) {
-        return new String(lines, i + n + 2, eol - i - n - 2, StandardCharsets.ISO_8859_1);
-      }
-      i = eol + 2;
-    }
-    return null;
+  private static final String ETAG = "ETag";
+
+  /** Whether the origin sent an ETag: its line is then the first at {@link #sentEnd}. */
+  private boolean hasOriginEtag() {
+    int n = ETAG.length();
+    return lines.length - sentEnd > n && lines[sentEnd + n] == ':' && regionMatchesIgnoreCase(lines, sentEnd, ETAG);
+  }
+
+  /** Where the origin's ETag value ends ({@link #hasOriginEtag} is true; it begins at sentEnd + 6). */
+  private int originEtagEnd() {
+    return indexOf(lines, (byte) '\r', sentEnd);
   }
 
   private static boolean regionMatchesIgnoreCase(byte[] b, int at, String name) {
@@ -250,8 +325,7 @@ final class StoredResponse implements Weighable {
     return b.length;
   }
 
-  private static Fields parse(byte[] b, int from, int to) {
-    List<Fields.Field> list = new ArrayList<>(12);
+  private static void parse(List<Fields.Field> list, byte[] b, int from, int to) {
     int i = from;
     while (i < to) {
       int colon = indexOf(b, (byte) ':', i);
@@ -260,7 +334,6 @@ final class StoredResponse implements Weighable {
           new String(b, colon + 2, eol - colon - 2, StandardCharsets.ISO_8859_1)));
       i = eol + 2;
     }
-    return new Fields(list);
   }
 
   /** current_age in milliseconds at {@code nowMillis} (the clock stepping back counts as no time). */
@@ -290,7 +363,8 @@ final class StoredResponse implements Weighable {
 
   /**
    * What a response of {@code page} (this entry's page) in {@code coding} writes beyond the stored
-   * lines. The stored and identity forms are kept for later hits when {@code keep} (a hit), else
+   * lines; null for the stored form of a body shorter than {@link #DIRECT_BODY_BYTES}, which {@link
+   * #storedBlock} writes from the page itself (most hits: nothing kept per entry for them). The stored and identity forms are kept for later hits when {@code keep} (a hit), else
    * built for this response only (a miss: most entries are never hit, and an identity copy of a
    * compressed body is 1 KB or more); another coded form is always kept, so each is compressed at
    * most once per entry (two threads wanting it at once: one builds, the other waits for it).
@@ -299,11 +373,14 @@ final class StoredResponse implements Weighable {
    * @param files where a kept large body goes, or null
    */
   Hit hit(Page page, Encoding coding, boolean keep, LongAdder transcodes, BodyFiles files) {
+    Encoding stored = page.storedEncoding();
+    if (coding == stored && page.storedBody().length < DIRECT_BODY_BYTES) {
+      return null;
+    }
     Hit h = find(hits, coding);
     if (h != null) {
       return h;
     }
-    Encoding stored = page.storedEncoding();
     if (!keep && (coding == stored || coding == Encoding.IDENTITY)) {
       if (coding != stored) {
         transcodes.increment();
@@ -338,8 +415,9 @@ final class StoredResponse implements Weighable {
 
   /** The ETag to send: the origin's, else core's strong hash of the body. */
   String etag(Page page) {
-    String origin = first("ETag");
-    return origin != null ? origin : page.etag().toString();
+    int from = sentEnd + ETAG.length() + 2;
+    return hasOriginEtag() ? new String(lines, from, originEtagEnd() - from, StandardCharsets.ISO_8859_1)
+        : page.etag().toString();
   }
 
   private String varyToSend(boolean compressed) {
@@ -363,7 +441,10 @@ final class StoredResponse implements Weighable {
    * requests and 304s; the same lines as a hit's header block (without Date, Content-Length, Via).
    */
   Fields sentFields(Page page, Encoding coding) {
-    Fields f = parse(lines, 0, sentEnd).with("ETag", etagToSend(etag(page), coding));
+    List<Fields.Field> list = new ArrayList<>(12);
+    parse(list, shared.bytes, 0, shared.bytes.length);
+    parse(list, lines, 0, sentEnd);
+    Fields f = new Fields(list).with("ETag", etagToSend(etag(page), coding));
     String v = varyToSend(coding != Encoding.IDENTITY || compressed(page));
     return v == null ? f : f.with("Vary", v);
   }
@@ -374,8 +455,6 @@ final class StoredResponse implements Weighable {
     final Encoding coding;
     /** The next kept hit (another coding), or null; set before this one is published. */
     Hit next;
-    /** The status line. */
-    final byte[] statusLine;
     /** The lines after the stored ones. */
     final byte[] extra;
     /** The body (core's stored bytes, or decoded ones); null when {@link #direct} or {@link #file} holds it. */
@@ -389,8 +468,6 @@ final class StoredResponse implements Weighable {
     /** @param files where a large body may go (kept hits only), or null */
     Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files) {
       this.coding = coding;
-      statusLine = r.status == 200 && "OK".equals(r.reasonPhrase) ? OK_LINE
-          : ("HTTP/1.1 " + r.status + ' ' + r.reasonPhrase + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
       byte[] bytes = coding == page.storedEncoding() ? page.storedBody() : page.body(coding);
       length = bytes.length;
       StringBuilder b = new StringBuilder(128);
@@ -432,14 +509,87 @@ final class StoredResponse implements Weighable {
   ByteBuf hitBlock(ByteBufAllocator alloc, Hit hit, boolean head, byte[] date, long age, String cacheStatus,
       int connection) {
     boolean inline = !head && hit.body != null;
-    ByteBuf b = alloc.ioBuffer(hit.statusLine.length + sentEnd + hit.extra.length + 96 + cacheStatus.length()
-        + (inline ? hit.body.length : 0));
-    b.writeBytes(hit.statusLine).writeBytes(lines, 0, sentEnd).writeBytes(hit.extra);
+    byte[] statusLine = statusLine();
+    ByteBuf b = alloc.ioBuffer(statusLine.length + shared.bytes.length + sentEnd + hit.extra.length + 96
+        + cacheStatus.length() + (inline ? hit.body.length : 0));
+    b.writeBytes(statusLine).writeBytes(shared.bytes).writeBytes(lines, 0, sentEnd).writeBytes(hit.extra);
     writePerRequest(b, date, age, cacheStatus, connection);
     if (inline) {
       b.writeBytes(hit.body);
     }
     return b;
+  }
+
+  private static final byte[] ETAG_NAME = "ETag: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] WEAK = "W/".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] VARY_NAME = "Vary: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_ENCODING_NAME = "Content-Encoding: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_LENGTH_NAME = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] VIA_LINE = ("Via: " + VIA + "\r\n").getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The whole response of a hit on the stored form of a body shorter than {@link
+   * #DIRECT_BODY_BYTES} (when {@link #hit} returns null), in one buffer: as {@link #hitBlock}
+   * writes, with the lines a {@link Hit} would keep (ETag, Vary, Content-Encoding,
+   * Content-Length, Via) written from this entry's fields instead.
+   */
+  ByteBuf storedBlock(ByteBufAllocator alloc, Page page, boolean head, byte[] date, long age, String cacheStatus,
+      int connection) {
+    byte[] body = page.storedBody();
+    Encoding coding = page.storedEncoding();
+    byte[] statusLine = statusLine();
+    boolean compressed = coding != Encoding.IDENTITY;
+    String varyLine = vary.names().isEmpty() && !compressed ? null : varyToSend(compressed);
+    ByteBuf b = alloc.ioBuffer(statusLine.length + shared.bytes.length + lines.length + 160
+        + (varyLine == null ? 0 : varyLine.length()) + cacheStatus.length() + (head ? 0 : body.length));
+    b.writeBytes(statusLine).writeBytes(shared.bytes).writeBytes(lines, 0, sentEnd).writeBytes(ETAG_NAME);
+    if (hasOriginEtag()) {
+      int from = sentEnd + ETAG.length() + 2;
+      if (compressed && !(lines[from] == 'W' && lines[from + 1] == '/')) {
+        b.writeBytes(WEAK);
+      }
+      b.writeBytes(lines, from, originEtagEnd() - from);
+    } else {
+      b.writeCharSequence(etagToSend(page.etag().toString(), coding), StandardCharsets.ISO_8859_1);
+    }
+    b.writeBytes(CRLF);
+    if (varyLine != null) {
+      b.writeBytes(VARY_NAME).writeCharSequence(varyLine, StandardCharsets.ISO_8859_1);
+      b.writeBytes(CRLF);
+    }
+    if (compressed) {
+      b.writeBytes(CONTENT_ENCODING_NAME).writeCharSequence(coding.token(), StandardCharsets.US_ASCII);
+      b.writeBytes(CRLF);
+    }
+    if (status != 204 && status != 304) {
+      b.writeBytes(CONTENT_LENGTH_NAME);
+      writeLong(b, body.length);
+      b.writeBytes(CRLF);
+    }
+    b.writeBytes(VIA_LINE);
+    writePerRequest(b, date, age, cacheStatus, connection);
+    if (!head) {
+      b.writeBytes(body);
+    }
+    return b;
+  }
+
+  /** The status line: shared for a standard reason phrase (see {@link #reason}), else built. */
+  private byte[] statusLine() {
+    if (status == 200 && reasonPhrase == OK) {
+      return OK_LINE;
+    }
+    boolean standard = status >= 100 && status < STATUS_LINES.length()
+        && reasonPhrase == HttpResponseStatus.valueOf(status).reasonPhrase();
+    byte[] line = standard ? STATUS_LINES.get(status) : null;
+    if (line == null) {
+      line = ("HTTP/1.1 " + status + ' ' + reasonPhrase + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+      if (standard) {
+        STATUS_LINES.set(status, line); // two threads may both build it: the same bytes
+      }
+    }
+    return line;
   }
 
   /** The status line and fields of a response, with Content-Length, Content-Encoding and Via, without the end. */
@@ -525,9 +675,13 @@ final class StoredResponse implements Weighable {
     return out;
   }
 
-  /** The reason phrase to use for a status. */
+  /**
+   * The reason phrase to use for a status: the standard one's instance when {@code given} is empty
+   * or the same text (one string for all entries, and their status lines shared), else {@code given}.
+   */
   static String reason(int status, String given) {
-    return given != null && !given.isEmpty() ? given : HttpResponseStatus.valueOf(status).reasonPhrase();
+    String standard = HttpResponseStatus.valueOf(status).reasonPhrase();
+    return given == null || given.isEmpty() || given.equals(standard) ? standard : given;
   }
 
   /** Existing Cache-Status lines joined, for prefixing our member. */
