@@ -34,7 +34,21 @@ public final class FreshcacheCommand implements Callable<Integer> {
 
   /** Runs the command line and exits with its exit code. */
   public static void main(String[] args) {
+    productionNetty();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * Netty's buffer leak detector off, unless the user set its level: at its default level it
+   * records a stack trace for one buffer in 128, on every server's hot path, to find bugs that the
+   * tests (which run with it on) are there to find. {@code -Dio.netty.leakDetection.level=simple}
+   * turns it back on.
+   */
+  static void productionNetty() {
+    if (System.getProperty("io.netty.leakDetection.level") == null
+        && System.getProperty("io.netty.leakDetectionLevel") == null) {
+      io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+    }
   }
 
   /**

@@ -98,6 +98,24 @@ record CacheStatus(
     return new CacheStatus(NAME, true, null, 0, null, null, null, null, null);
   }
 
+  /**
+   * {@code hit().ttl(seconds)}: for the ttls of most hits (0 to 4095 s) one shared instance each,
+   * as every plain hit builds one (a racy fill is fine: the instances are immutable and equal).
+   */
+  static CacheStatus hitWithTtl(long seconds) {
+    if (seconds < 0 || seconds >= PLAIN_HITS.length) {
+      return hit().ttl(seconds);
+    }
+    int i = (int) seconds;
+    CacheStatus s = PLAIN_HITS[i];
+    if (s == null) {
+      s = PLAIN_HITS[i] = hit().ttl(seconds);
+    }
+    return s;
+  }
+
+  private static final CacheStatus[] PLAIN_HITS = new CacheStatus[4096];
+
   /** A request forwarded by {@value #NAME} for {@code reason}. */
   static CacheStatus fwd(Fwd reason) {
     requireNonNull(reason, "reason");

@@ -641,7 +641,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private CacheStatus hitStatus(Exchange ex, Page page) {
     rt.stats.hits.increment();
     StoredResponse sr = (StoredResponse) page.attachment();
-    CacheStatus s = CacheStatus.hit().ttl(sr.ttlSeconds(rt.now()));
+    CacheStatus s = CacheStatus.hitWithTtl(sr.ttlSeconds(rt.now()));
     if (ex.swr == page) {
       rt.stats.staleServed.increment();
       refreshInBackground(ex, page);

@@ -653,12 +653,23 @@ final class StoredResponse implements Weighable {
     b.writeBytes(END);
   }
 
+  /** Writes a non-negative number in decimal, without building a String (Age and Content-Length of every hit). */
   private static void writeLong(ByteBuf b, long v) {
     if (v < 10) {
       b.writeByte('0' + (int) v);
       return;
     }
-    b.writeCharSequence(Long.toString(v), StandardCharsets.US_ASCII);
+    int digits = 1;
+    for (long x = v / 10; x > 0; x /= 10) {
+      digits++;
+    }
+    int end = b.writerIndex() + digits;
+    b.ensureWritable(digits);
+    for (int i = end - 1; i >= end - digits; i--) {
+      b.setByte(i, (int) ('0' + v % 10));
+      v /= 10;
+    }
+    b.writerIndex(end);
   }
 
   /** The header block of a 304 generated from this entry (RFC 9110 section 15.4.5), without per-request fields. */

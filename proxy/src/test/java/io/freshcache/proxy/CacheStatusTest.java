@@ -12,6 +12,15 @@ import org.junit.jupiter.api.Test;
 class CacheStatusTest {
 
   @Test
+  void aSharedPlainHitIsTheSameAsABuiltOne() {
+    for (long ttl : new long[] {-5, 0, 1, 59, 4095, 4096, 1_000_000}) {
+      assertThat(CacheStatus.hitWithTtl(ttl)).isEqualTo(CacheStatus.hit().ttl(ttl))
+          .hasToString(CacheStatus.hit().ttl(ttl).toString());
+    }
+    assertThat(CacheStatus.hitWithTtl(42)).isSameAs(CacheStatus.hitWithTtl(42));
+  }
+
+  @Test
   void theBriefsExamples() {
     assertThat(CacheStatus.hit()).hasToString("Freshcache; hit");
     assertThat(CacheStatus.fwd(Fwd.URI_MISS).stored(true)).hasToString("Freshcache; fwd=uri-miss; stored");
