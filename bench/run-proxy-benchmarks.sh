@@ -124,6 +124,24 @@ sleep 3
 jfr print --events jdk.ExecutionSample "$raw/hits.jfr" > "$raw/hits-samples.txt" 2>/dev/null || true
 python3 "$root/bench/summarize-jfr.py" "$raw/hits-samples.txt" > "$raw/profile.md" || true
 
+# ---------------------------------------------------------------- 6: latency at the same offered load
+# peers.sh measures at saturation, where a server twice as fast also saturates the one wrk thread.
+# Here each connection waits DELAY_MS between requests (bench/paced.lua): about 16,000 requests a
+# second at 32 connections (2 ms) and at 256 (16 ms), which both servers sustain; Freshcache and
+# nginx proxy_cache alternate, REPS rounds.
+log "latency at the same offered load: freshcache and nginx proxy_cache, 1 KB"
+printf 'target\tconns\tdelay_ms\trep\tresult\n' > "$raw/paced.tsv"
+for r in $(seq "$REPS"); do
+  for c in $conns; do
+    d=$(( c / 16 ))
+    for t in freshcache:$PORT nginxcache:18081; do
+      res=$(DELAY_MS=$d taskset -c 1 wrk -t1 -c"$c" -d6s -s "$root/bench/paced.lua" "http://127.0.0.1:${t#*:}/1k.html" | tail -1)
+      printf '%s\t%s\t%s\t%s\t%s\n' "${t%%:*}" "$c" "$d" "$r" "$res" >> "$raw/paced.tsv"
+      log "paced ${t%%:*} c$c: $res"
+    done
+  done
+done
+
 # stop everything run 1 left (only our recorded PIDs, with the recorded command lines)
 stop_peers() {
   local f pid

@@ -114,6 +114,26 @@ def main(raw_dir):
     print("A JVM's RSS mostly shows how far its heap has grown, not what the objects need; the live-heap")
     print("row is what the cached objects themselves hold (body, headers, entry, key, tags, index).")
     print()
+    paced = rows(os.path.join(raw_dir, "paced.tsv"))
+    if paced:
+        print("## Latency at the same offered load (1 KB, bench/paced.lua)")
+        print()
+        print("Each connection waits `delay_ms` between requests, so both servers get the same load, below")
+        print("either's saturation. Medians over the rounds of each percentile, ms.")
+        print()
+        print("| conns | delay ms | target | req/s | p50 | p90 | p99 | p99.9 | max | rounds' p99 |")
+        print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
+        for c in sorted({r["conns"] for r in paced}, key=int):
+            for t in ("freshcache", "nginxcache"):
+                rs = [dict(kv.split("=") for kv in r["result"].split()) for r in paced
+                      if r["conns"] == c and r["target"] == t and "p99=" in r["result"]]
+                if not rs:
+                    continue
+                med = lambda k: statistics.median(float(x[k]) for x in rs)
+                d = [r["delay_ms"] for r in paced if r["conns"] == c][0]
+                print(f"| {c} | {d} | {t} | {med('requests') / 6:.0f} | {med('p50'):.2f} | {med('p90'):.2f} | "
+                      f"{med('p99'):.2f} | {med('p99.9'):.2f} | {med('max'):.1f} | {' '.join(x['p99'] for x in rs)} |")
+        print()
     print("## Where a 1 KB hit's CPU goes (JFR, 20 s at 32 connections)")
     print()
     print(read(os.path.join(raw_dir, "profile.md")))
