@@ -401,6 +401,15 @@ final class StoredResponse implements Weighable {
     }
   }
 
+  /** How many {@link Hit}s this response keeps (for tests: the stored form of a small body keeps none). */
+  int keptHits() {
+    int n = 0;
+    for (Hit h = hits; h != null; h = h.next) {
+      n++;
+    }
+    return n;
+  }
+
   private static Hit find(Hit h, Encoding coding) {
     while (h != null && h.coding != coding) {
       h = h.next;

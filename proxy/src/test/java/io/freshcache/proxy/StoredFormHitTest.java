@@ -1,0 +1,101 @@
+package io.freshcache.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.freshcache.core.CacheKey;
+import io.freshcache.core.Page;
+import io.freshcache.core.Scope;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hits on the stored form of a small body write their ETag, Content-Length and Via lines per
+ * request and keep nothing per entry (memory per object, docs/benchmarks.md); the response must be
+ * the same as the one a kept {@code Hit} wrote.
+ */
+class StoredFormHitTest extends ProxyTestSupport {
+  private static final String BODY = "x".repeat(1024);
+
+  private StoredResponse stored(String path) {
+    Page p = proxy.cache().getIfPresent(new CacheKey(path, Vary.NO_VARY, Scope.PUBLIC));
+    assertThat(p).as("cached: " + path).isNotNull();
+    return (StoredResponse) p.attachment();
+  }
+
+  @Test
+  void hitsOfASmallBodySendTheOriginsFieldsAndKeepNothing() {
+    origin.on("/small", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60").header("ETag", "\"v1\"")
+        .header("Server", "origin/1").header("Last-Modified", "Tue, 01 Dec 2026 09:00:00 GMT"));
+    start(b -> { });
+    assertThat(get("/small").body()).isEqualTo(BODY);
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> hit = get("/small");
+      assertThat(header(hit, "Cache-Status")).startsWith("Freshcache; hit; ttl=");
+      assertThat(hit.body()).isEqualTo(BODY);
+      assertThat(header(hit, "ETag")).isEqualTo("\"v1\"");
+      assertThat(header(hit, "Content-Length")).isEqualTo("1024");
+      assertThat(header(hit, "Server")).isEqualTo("origin/1");
+      assertThat(header(hit, "Content-Type")).isEqualTo("text/plain; charset=utf-8");
+      assertThat(header(hit, "Last-Modified")).isEqualTo("Tue, 01 Dec 2026 09:00:00 GMT");
+      assertThat(header(hit, "Via")).isEqualTo("1.1 freshcache");
+      assertThat(header(hit, "Age")).isNotNull();
+      assertThat(header(hit, "Date")).isNotNull();
+      assertThat(hit.headers().allValues("Date")).hasSize(1);
+      assertThat(hit.headers().allValues("Vary")).isEmpty();
+    }
+    HttpResponse<String> head = send(HttpRequest.newBuilder(url("/small")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    assertThat(head.body()).isEmpty();
+    assertThat(header(head, "Content-Length")).isEqualTo("1024");
+    assertThat(stored("/small").keptHits()).isZero();
+    assertThat(origin.count("/small")).isEqualTo(1);
+  }
+
+  @Test
+  void withoutAnOriginETagHitsSendCoresStrongOne() {
+    origin.on("/plain", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60"));
+    start(b -> { });
+    get("/plain");
+    String etag = header(get("/plain"), "ETag");
+    assertThat(etag).startsWith("\"").endsWith("\"");
+    assertThat(header(get("/plain"), "ETag")).isEqualTo(etag);
+    HttpResponse<String> notModified = get("/plain", "If-None-Match", etag);
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(stored("/plain").keptHits()).isZero();
+  }
+
+  @Test
+  void aNonStandardReasonPhraseAndStatusAreKept() {
+    origin.on("/gone", TestOrigin.Reply.status(404).body("no such page").header("Cache-Control", "max-age=60"));
+    start(b -> { });
+    assertThat(raw("GET /gone HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 404 Not Found\r\n");
+    String hit = raw("GET /gone HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(hit).startsWith("HTTP/1.1 404 Not Found\r\n").contains("Cache-Status: Freshcache; hit").endsWith("no such page");
+  }
+
+  @Test
+  void aCompressedBodyKeepsOnlyTheDecodedFormIdentityClientsAsked() throws Exception {
+    String big = "lorem ipsum dolor sit amet ".repeat(400); // 10.8 KB: stored gzip
+    origin.on("/big", TestOrigin.Reply.ok(big).header("Cache-Control", "max-age=60").header("ETag", "\"b1\""));
+    start(b -> { });
+    get("/big");
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(url("/big")).header("Accept-Encoding", "gzip").build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(header(gz, "Content-Encoding")).isEqualTo("gzip");
+      assertThat(header(gz, "ETag")).isEqualTo("W/\"b1\"");
+      assertThat(header(gz, "Vary")).isEqualTo("Accept-Encoding");
+      assertThat(header(gz, "Content-Length")).isEqualTo(String.valueOf(gz.body().length));
+      assertThat(new String(new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(),
+          StandardCharsets.UTF_8)).isEqualTo(big);
+    }
+    assertThat(stored("/big").keptHits()).as("the stored (gzip) form keeps nothing").isZero();
+    HttpResponse<String> identity = get("/big");
+    assertThat(identity.body()).isEqualTo(big);
+    assertThat(header(identity, "ETag")).isEqualTo("\"b1\"");
+    assertThat(stored("/big").keptHits()).as("the decoded copy for identity clients").isEqualTo(1);
+  }
+}
