@@ -113,6 +113,13 @@ final class CaffeineEntryStore implements EntryStore {
   }
 
   @Override
+  public void reweigh(Entry entry) {
+    // A compute that returns the same value makes Caffeine call the weigher again (a group of
+    // variants is weighed as a whole, so its weight follows the one that grew).
+    cache.asMap().computeIfPresent(entry.key.resource(), (r, old) -> old);
+  }
+
+  @Override
   public boolean remove(Entry entry) {
     boolean[] removed = new boolean[1];
     cache.asMap().computeIfPresent(entry.key.resource(), (r, old) -> {

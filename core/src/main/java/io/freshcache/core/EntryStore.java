@@ -22,6 +22,13 @@ public interface EntryStore {
   /** Removes this very entry if it is still stored; returns whether it was. */
   boolean remove(Entry entry);
 
+  /**
+   * Weighs this very entry again, if it is still stored, because its attachment's {@link
+   * Weighable#sizeInBytes()} changed; the default does nothing (a store without a byte bound).
+   */
+  default void reweigh(Entry entry) {
+  }
+
   /** Removes every entry of the resource, across variants and scopes; returns how many. */
   int removeResource(String resource);
 

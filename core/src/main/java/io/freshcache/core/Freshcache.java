@@ -246,6 +246,19 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   }
 
   /**
+   * Weighs {@code page}'s entry again against the byte bound ({@link FreshcacheBuilder#maximumBytes}),
+   * because its attachment, a {@link Weighable}, now holds more or less memory than when it was
+   * stored (a form of the body it built and kept on a later use, say). Does nothing when the page
+   * is no longer stored or is not one of this cache's entries. May evict other entries, on the
+   * cache's executor as any insert does. Cheap enough for an occasional call; not for every hit.
+   */
+  public void reweigh(Page page) {
+    if (page instanceof Entry e) {
+      store.reweigh(e);
+    }
+  }
+
+  /**
    * The current page for {@code key} without rendering, or null. Holes are filled only from current
    * entries; if one is missing, null is returned.
    */

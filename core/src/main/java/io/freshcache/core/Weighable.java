@@ -6,10 +6,11 @@ package io.freshcache.core;
  * body, plus a fixed per-entry overhead, plus {@link #sizeInBytes()}; an attachment that does not
  * implement this interface weighs nothing.
  *
- * <p>The weight is taken once, when the entry is stored, on the thread that stores it: an
- * implementation must be cheap and must not block. Memory the attachment comes to hold later (a
- * lazily built cache of its own) is not counted. A negative value counts as 0; an exception is
- * logged and counts as 0 (the entry is stored all the same).
+ * <p>The weight is taken when the entry is stored, on the thread that stores it, and again
+ * whenever {@link Freshcache#reweigh} is called for its page: an attachment that comes to hold more
+ * memory later (a lazily built cache of its own) calls it, or that memory is not counted. An
+ * implementation must be cheap, must not block, and may be called on any thread. A negative value
+ * counts as 0; an exception is logged and counts as 0 (the entry is stored all the same).
  */
 public interface Weighable {
 

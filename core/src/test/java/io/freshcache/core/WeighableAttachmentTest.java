@@ -64,4 +64,52 @@ class WeighableAttachmentTest {
     assertThat(storeAll(new Sized(-5000))).isEqualTo(ENTRIES);
     assertThat(storeAll(failing)).isEqualTo(ENTRIES);
   }
+
+  /** An attachment that grows after it is stored, as the proxy's stored responses do when hits keep a form. */
+  private static final class Growing implements Weighable {
+    volatile long bytes;
+
+    @Override
+    public long sizeInBytes() {
+      return bytes;
+    }
+  }
+
+  @Test
+  void anAttachmentThatGrewCountsOnceItsPageIsWeighedAgain() {
+    try (Freshcache cache = smallCache()) {
+      Growing[] grown = new Growing[ENTRIES];
+      Page[] pages = new Page[ENTRIES];
+      for (int i = 0; i < ENTRIES; i++) {
+        Growing g = grown[i] = new Growing();
+        pages[i] = cache.get(CacheKey.of("/g" + i), ctx -> new Content(BODY, "text/plain", g));
+      }
+      assertThat(cache.stats().entryCount()).as("20 x 300 B fit in 10,000").isEqualTo(ENTRIES);
+      for (int i = 0; i < ENTRIES; i++) {
+        grown[i].bytes = 1000;
+      }
+      assertThat(cache.stats().entryCount()).as("not weighed again yet").isEqualTo(ENTRIES);
+      for (Page p : pages) {
+        cache.reweigh(p);
+      }
+      long overhead = CaffeineEntryStore.ENTRY_OVERHEAD_WEIGHT;
+      assertThat(cache.stats().entryCount()).isGreaterThan(0)
+          .isLessThanOrEqualTo(BOUND / (BODY.length + overhead + 1000));
+      assertThat(cache.stats().evictions()).isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void reweighingAPageNoLongerStoredDoesNothing() {
+    try (Freshcache cache = smallCache()) {
+      Growing g = new Growing();
+      Page p = cache.get(CacheKey.of("/gone"), ctx -> new Content(BODY, "text/plain", g));
+      cache.removeResource("/gone");
+      g.bytes = 1_000_000;
+      cache.reweigh(p);
+      Page other = cache.get(CacheKey.of("/other"), ctx -> new Content(BODY, "text/plain"));
+      assertThat(cache.getIfPresent(CacheKey.of("/other"))).isSameAs(other);
+      assertThat(cache.stats().evictions()).isZero();
+    }
+  }
 }

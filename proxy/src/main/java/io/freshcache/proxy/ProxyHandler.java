@@ -729,7 +729,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
-    StoredResponse.Hit enc = sr.hit(page, coding, hit, rt.stats.transcodes, rt.bodyFiles);
+    StoredResponse.Hit enc = sr.hit(page, coding, hit, rt.stats.transcodes, rt.bodyFiles, rt.cache);
     ByteBuf block = enc == null ? sr.storedBlock(ctx.alloc(), page, ex.isHead(), date, age, cacheStatus, connection)
         : sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
     ex.status = sr.status;

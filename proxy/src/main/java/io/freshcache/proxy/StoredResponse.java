@@ -2,6 +2,7 @@ package io.freshcache.proxy;
 
 import com.github.benmanes.caffeine.cache.Interner;
 import io.freshcache.core.Encoding;
+import io.freshcache.core.Freshcache;
 import io.freshcache.core.Page;
 import io.freshcache.core.Weighable;
 import io.netty.buffer.ByteBuf;
@@ -253,14 +254,17 @@ final class StoredResponse implements Weighable {
    *       core's entry body when core stores it uncompressed, then counted twice, which errs on the
    *       safe side; the only identity copy when core stores it gzip); its literals are slices of
    *       that body;
-   *   <li>not the {@link Hit}s built by later hits (the weight is taken when the entry is stored):
-   *       an identity copy of a gzip-stored body, or a direct copy of a large one, stays outside
-   *       the bound (docs/architecture.md).
+   *   <li>the {@link Hit}s kept by later uses ({@link Hit#heldBytes}): {@link #hit} has the cache
+   *       weigh the entry again whenever it keeps one, so a decoded identity copy of a gzip-stored
+   *       body, a derived coding or a direct or file copy of a large body counts toward the bound.
    * </ul>
    */
   @Override
   public long sizeInBytes() {
     long n = OBJECT_BYTES + lines.length; // the shared lines are counted nowhere: one copy serves many
+    for (Hit h = hits; h != null; h = h.next) {
+      n += h.heldBytes;
+    }
     if (!upstreamCacheStatus.isEmpty()) {
       n += STRING_BYTES + upstreamCacheStatus.length();
     }
@@ -371,8 +375,9 @@ final class StoredResponse implements Weighable {
    *
    * @param transcodes counts the bodies converted from the stored coding into another
    * @param files where a kept large body goes, or null
+   * @param cache the cache holding {@code page}: told to weigh it again when a form is kept
    */
-  Hit hit(Page page, Encoding coding, boolean keep, LongAdder transcodes, BodyFiles files) {
+  Hit hit(Page page, Encoding coding, boolean keep, LongAdder transcodes, BodyFiles files, Freshcache cache) {
     Encoding stored = page.storedEncoding();
     if (coding == stored && page.storedBody().length < DIRECT_BODY_BYTES) {
       return null;
@@ -387,6 +392,7 @@ final class StoredResponse implements Weighable {
       }
       return new Hit(this, page, coding, null);
     }
+    boolean kept = false;
     synchronized (this) {
       h = find(hits, coding);
       if (h == null) {
@@ -396,9 +402,13 @@ final class StoredResponse implements Weighable {
         h = new Hit(this, page, coding, files);
         h.next = hits;
         hits = h;
+        kept = true;
       }
-      return h;
     }
+    if (kept) {
+      cache.reweigh(page); // its copy counts toward the byte bound from now on
+    }
+    return h;
   }
 
   /** How many {@link Hit}s this response keeps (for tests: the stored form of a small body keeps none). */
@@ -473,6 +483,11 @@ final class StoredResponse implements Weighable {
     /** A large body in a file, sent with sendfile; else null. */
     final BodyFiles.Body file;
     final int length;
+    /**
+     * What this object holds beyond core's entry: itself and its lines, plus its body when that is
+     * a copy (a decoded or derived form, a direct copy, a file on tmpfs, which is memory too).
+     */
+    final long heldBytes;
 
     /** @param files where a large body may go (kept hits only), or null */
     Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files) {
@@ -507,7 +522,25 @@ final class StoredResponse implements Weighable {
         direct = null;
         body = bytes;
       }
+      long held = HIT_BYTES + extra.length;
+      if (file != null) {
+        held += length + FILE_BYTES;
+      } else if (direct != null) {
+        held += length + DIRECT_BYTES;
+      } else if (bytes != page.storedBody()) {
+        held += length + ARRAY_BYTES;
+      }
+      heldBytes = held;
     }
+
+    /** This object (48 B) and its lines array's header. */
+    private static final int HIT_BYTES = 64;
+    /** An array's header. */
+    private static final int ARRAY_BYTES = 16;
+    /** A direct buffer's objects on the heap (DirectByteBuffer, Cleaner, Deallocator, wrappers). */
+    private static final int DIRECT_BYTES = 200;
+    /** A body file's objects (channel, descriptor, cleanable, region). */
+    private static final int FILE_BYTES = 200;
   }
 
   /**

@@ -75,4 +75,36 @@ class StoredResponseWeightTest extends ProxyTestSupport {
     await(() -> proxy.cache().stats().entryCount() <= 20_000 / 2200, "eviction down to the byte bound");
     assertThat(proxy.cache().stats().evictions()).isGreaterThan(0);
   }
+
+  @Test
+  void formsKeptByLaterHitsCountTowardTheBound() throws Exception {
+    // 12 KB pages of random words: stored gzip; an identity client's hit keeps a 12 KB decoded copy.
+    java.util.Random r = new java.util.Random(3);
+    String[] words = {"cache", "tag", "page", "origin", "proxy", "fresh", "stale", "hit", "miss", "entry"};
+    StringBuilder text = new StringBuilder();
+    while (text.length() < 12_000) {
+      text.append(words[r.nextInt(words.length)]).append(r.nextInt(100)).append(' ');
+    }
+    String body = text.toString();
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(body.getBytes(StandardCharsets.UTF_8));
+    }
+    int pages = 20;
+    long bound = pages * (gz.size() * 12L / 10 + 1_000); // every gzip-stored page fits; decoded copies do not
+    origin.onPrefix("/k/", q -> TestOrigin.Reply.ok(body).header("Cache-Control", "max-age=60"));
+    start(b -> b.maximumBytes(bound));
+    for (int i = 0; i < pages; i++) {
+      assertThat(get("/k/" + i, "Accept-Encoding", "gzip").statusCode()).isEqualTo(200);
+    }
+    assertThat(proxy.cache().stats().entryCount()).isEqualTo(pages);
+    assertThat(proxy.cache().stats().evictions()).isZero();
+    for (int i = 0; i < pages; i++) {
+      assertThat(get("/k/" + i).body()).isEqualTo(body); // identity: keeps a decoded copy
+    }
+    // Each identity hit's copy is weighed at once: the 20 pages no longer fit and some are evicted
+    // (without the re-weighing nothing would be: the bound would hold 20 copies it never saw).
+    await(() -> proxy.cache().stats().evictions() > 0, "evictions once the decoded copies count");
+    assertThat(proxy.cache().stats().entryCount()).isLessThan(pages);
+  }
 }
