@@ -11,6 +11,24 @@ import picocli.CommandLine;
 class FreshcacheCommandTest {
 
   @Test
+  void theJarTurnsNettysLeakDetectorOffUnlessTheUserSetItsLevel() {
+    io.netty.util.ResourceLeakDetector.Level before = io.netty.util.ResourceLeakDetector.getLevel();
+    try {
+      io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+      System.setProperty("io.netty.leakDetection.level", "paranoid");
+      FreshcacheCommand.productionNetty();
+      assertThat(io.netty.util.ResourceLeakDetector.getLevel()).as("the user's setting wins")
+          .isEqualTo(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+      System.clearProperty("io.netty.leakDetection.level");
+      FreshcacheCommand.productionNetty();
+      assertThat(io.netty.util.ResourceLeakDetector.getLevel()).isEqualTo(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+    } finally {
+      System.clearProperty("io.netty.leakDetection.level");
+      io.netty.util.ResourceLeakDetector.setLevel(before);
+    }
+  }
+
+  @Test
   void helpListsTheDemoSubcommand() {
     Run r = Run.of("--help");
 
