@@ -2,6 +2,7 @@ package io.freshcache.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.Callable;
@@ -12,19 +13,19 @@ class FreshcacheCommandTest {
 
   @Test
   void theJarTurnsNettysLeakDetectorOffUnlessTheUserSetItsLevel() {
-    io.netty.util.ResourceLeakDetector.Level before = io.netty.util.ResourceLeakDetector.getLevel();
+    ResourceLeakDetector.Level before = ResourceLeakDetector.getLevel();
     try {
-      io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
       System.setProperty("io.netty.leakDetection.level", "paranoid");
       FreshcacheCommand.productionNetty();
-      assertThat(io.netty.util.ResourceLeakDetector.getLevel()).as("the user's setting wins")
-          .isEqualTo(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+      assertThat(ResourceLeakDetector.getLevel()).as("the user's setting wins")
+          .isEqualTo(ResourceLeakDetector.Level.SIMPLE);
       System.clearProperty("io.netty.leakDetection.level");
       FreshcacheCommand.productionNetty();
-      assertThat(io.netty.util.ResourceLeakDetector.getLevel()).isEqualTo(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+      assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.DISABLED);
     } finally {
       System.clearProperty("io.netty.leakDetection.level");
-      io.netty.util.ResourceLeakDetector.setLevel(before);
+      ResourceLeakDetector.setLevel(before);
     }
   }
 

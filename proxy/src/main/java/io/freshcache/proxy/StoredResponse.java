@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -102,12 +103,12 @@ final class StoredResponse implements Weighable {
 
     SharedLines(byte[] bytes) {
       this.bytes = bytes;
-      this.hash = java.util.Arrays.hashCode(bytes);
+      this.hash = Arrays.hashCode(bytes);
     }
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof SharedLines other && hash == other.hash && java.util.Arrays.equals(bytes, other.bytes);
+      return o instanceof SharedLines other && hash == other.hash && Arrays.equals(bytes, other.bytes);
     }
 
     @Override

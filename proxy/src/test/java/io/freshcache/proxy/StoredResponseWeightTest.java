@@ -2,8 +2,11 @@ package io.freshcache.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,15 +82,15 @@ class StoredResponseWeightTest extends ProxyTestSupport {
   @Test
   void formsKeptByLaterHitsCountTowardTheBound() throws Exception {
     // 12 KB pages of random words: stored gzip; an identity client's hit keeps a 12 KB decoded copy.
-    java.util.Random r = new java.util.Random(3);
+    Random r = new Random(3);
     String[] words = {"cache", "tag", "page", "origin", "proxy", "fresh", "stale", "hit", "miss", "entry"};
     StringBuilder text = new StringBuilder();
     while (text.length() < 12_000) {
       text.append(words[r.nextInt(words.length)]).append(r.nextInt(100)).append(' ');
     }
     String body = text.toString();
-    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
-    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
       out.write(body.getBytes(StandardCharsets.UTF_8));
     }
     int pages = 20;
