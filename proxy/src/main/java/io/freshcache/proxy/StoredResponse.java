@@ -7,6 +7,7 @@ import io.freshcache.core.Page;
 import io.freshcache.core.Weighable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.ByteBuffer;
@@ -495,20 +496,9 @@ final class StoredResponse implements Weighable {
       this.coding = coding;
       byte[] bytes = coding == page.storedEncoding() ? page.storedBody() : page.body(coding);
       length = bytes.length;
-      StringBuilder b = new StringBuilder(128);
-      b.append("ETag: ").append(etagToSend(r.etag(page), coding)).append("\r\n");
-      String v = r.varyToSend(compressed(page));
-      if (v != null) {
-        b.append("Vary: ").append(v).append("\r\n");
-      }
-      if (coding != Encoding.IDENTITY) {
-        b.append("Content-Encoding: ").append(coding.token()).append("\r\n");
-      }
-      if (r.status != 204 && r.status != 304) {
-        b.append("Content-Length: ").append(length).append("\r\n");
-      }
-      b.append("Via: ").append(VIA).append("\r\n");
-      extra = b.toString().getBytes(StandardCharsets.ISO_8859_1);
+      ByteBuf codingLines = Unpooled.buffer(128);
+      r.writeCodingLines(codingLines, page, coding, length);
+      extra = ByteBufUtil.getBytes(codingLines);
       file = files == null ? null : files.write(bytes);
       if (file != null) {
         direct = null;
@@ -563,14 +553,6 @@ final class StoredResponse implements Weighable {
     return b;
   }
 
-  private static final byte[] ETAG_NAME = "ETag: ".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] WEAK = "W/".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] VARY_NAME = "Vary: ".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] CONTENT_ENCODING_NAME = "Content-Encoding: ".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] CONTENT_LENGTH_NAME = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] VIA_LINE = ("Via: " + VIA + "\r\n").getBytes(StandardCharsets.US_ASCII);
-
   /**
    * The whole response of a hit on the stored form of a body shorter than {@link
    * #DIRECT_BODY_BYTES} (when {@link #hit} returns null), in one buffer: as {@link #hitBlock}
@@ -580,16 +562,29 @@ final class StoredResponse implements Weighable {
   ByteBuf storedBlock(ByteBufAllocator alloc, Page page, boolean head, byte[] date, long age, String cacheStatus,
       int connection) {
     byte[] body = page.storedBody();
-    Encoding coding = page.storedEncoding();
     byte[] statusLine = statusLine();
-    boolean compressed = coding != Encoding.IDENTITY;
-    String varyLine = vary.names().isEmpty() && !compressed ? null : varyToSend(compressed);
-    ByteBuf b = alloc.ioBuffer(statusLine.length + shared.bytes.length + lines.length + 160
-        + (varyLine == null ? 0 : varyLine.length()) + cacheStatus.length() + (head ? 0 : body.length));
-    b.writeBytes(statusLine).writeBytes(shared.bytes).writeBytes(lines, 0, sentEnd).writeBytes(ETAG_NAME);
+    ByteBuf b = alloc.ioBuffer(statusLine.length + shared.bytes.length + lines.length + 192
+        + cacheStatus.length() + (head ? 0 : body.length));
+    b.writeBytes(statusLine).writeBytes(shared.bytes).writeBytes(lines, 0, sentEnd);
+    writeCodingLines(b, page, page.storedEncoding(), body.length);
+    writePerRequest(b, date, age, cacheStatus, connection);
+    if (!head) {
+      b.writeBytes(body);
+    }
+    return b;
+  }
+
+  /**
+   * The lines of a response in {@code coding} with a body of {@code length} bytes: ETag (the
+   * origin's, copied from the stored lines, or core's; weakened for a coded body), Vary,
+   * Content-Encoding, Content-Length and Via. Written per request by {@link #storedBlock}, and once
+   * into a {@link Hit}'s {@code extra} for the other forms.
+   */
+  private void writeCodingLines(ByteBuf b, Page page, Encoding coding, int length) {
+    b.writeBytes(ETAG_NAME);
     if (hasOriginEtag()) {
       int from = sentEnd + ETAG.length() + 2;
-      if (compressed && !(lines[from] == 'W' && lines[from + 1] == '/')) {
+      if (coding != Encoding.IDENTITY && !(lines[from] == 'W' && lines[from + 1] == '/')) {
         b.writeBytes(WEAK);
       }
       b.writeBytes(lines, from, originEtagEnd() - from);
@@ -597,25 +592,21 @@ final class StoredResponse implements Weighable {
       b.writeCharSequence(etagToSend(page.etag().toString(), coding), StandardCharsets.ISO_8859_1);
     }
     b.writeBytes(CRLF);
+    String varyLine = varyToSend(compressed(page));
     if (varyLine != null) {
       b.writeBytes(VARY_NAME).writeCharSequence(varyLine, StandardCharsets.ISO_8859_1);
       b.writeBytes(CRLF);
     }
-    if (compressed) {
+    if (coding != Encoding.IDENTITY) {
       b.writeBytes(CONTENT_ENCODING_NAME).writeCharSequence(coding.token(), StandardCharsets.US_ASCII);
       b.writeBytes(CRLF);
     }
     if (status != 204 && status != 304) {
       b.writeBytes(CONTENT_LENGTH_NAME);
-      writeLong(b, body.length);
+      writeLong(b, length);
       b.writeBytes(CRLF);
     }
     b.writeBytes(VIA_LINE);
-    writePerRequest(b, date, age, cacheStatus, connection);
-    if (!head) {
-      b.writeBytes(body);
-    }
-    return b;
   }
 
   /** The status line: shared for a standard reason phrase (see {@link #reason}), else built. */
@@ -660,8 +651,15 @@ final class StoredResponse implements Weighable {
     return out;
   }
 
-  // ------------------------------------------------------------------ per-request blocks
+  // ------------------------------------------------------------------ written per request
 
+  private static final byte[] ETAG_NAME = "ETag: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] WEAK = "W/".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] VARY_NAME = "Vary: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_ENCODING_NAME = "Content-Encoding: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_LENGTH_NAME = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] VIA_LINE = ("Via: " + VIA + "\r\n").getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DATE = "Date: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] AGE = "\r\nAge: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CACHE_STATUS = "\r\nCache-Status: ".getBytes(StandardCharsets.US_ASCII);
