@@ -1,5 +1,7 @@
 package io.freshcache.proxy;
 
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -83,6 +85,81 @@ final class HttpDate {
   /** Formats as IMF-fixdate, truncating to the second. Years must be 1..9999. */
   static String format(Instant instant) {
     return IMF_FIXDATE.format(instant);
+  }
+
+  /** The length of an IMF-fixdate. */
+  static final int IMF_FIXDATE_LENGTH = 29;
+
+  /** The last second {@link #write} formats: 9999-12-31T23:59:59Z. */
+  static final long LAST_WRITABLE_SECOND = 253402300799L;
+
+  private static final byte[] DAY_NAMES = "MonTueWedThuFriSatSun".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MONTH_NAMES = "JanFebMarAprMayJunJulAugSepOctNovDec".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Writes the IMF-fixdate of {@code epochSecond} (0 to {@link #LAST_WRITABLE_SECOND}), as {@link
+   * #format} would, without building a String: hits write stored dates (Last-Modified, Expires)
+   * this way rather than keep their text per entry.
+   */
+  static void write(ByteBuf b, long epochSecond) {
+    if (epochSecond < 0 || epochSecond > LAST_WRITABLE_SECOND) {
+      throw new IllegalArgumentException("epochSecond: " + epochSecond + " (expected: 0.." + LAST_WRITABLE_SECOND + ")");
+    }
+    long days = epochSecond / 86400;
+    int secondOfDay = (int) (epochSecond % 86400);
+    int dayOfWeek = (int) ((days + 3) % 7); // 1970-01-01 was a Thursday; Monday is 0
+    // Civil date from days since the epoch (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+    long z = days + 719468;
+    long era = z / 146097;
+    long dayOfEra = z - era * 146097;
+    long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365;
+    long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+    long shifted = (5 * dayOfYear + 2) / 153; // months from March
+    int day = (int) (dayOfYear - (153 * shifted + 2) / 5 + 1);
+    int month = (int) (shifted < 10 ? shifted + 3 : shifted - 9);
+    int year = (int) (yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
+    // Built in an array with constant indexes (one bounds check, no allocation once compiled), then
+    // written at once: a byte at a time into the buffer cost a check per byte.
+    byte[] d = new byte[IMF_FIXDATE_LENGTH];
+    int dayName = dayOfWeek * 3;
+    d[0] = DAY_NAMES[dayName];
+    d[1] = DAY_NAMES[dayName + 1];
+    d[2] = DAY_NAMES[dayName + 2];
+    d[3] = ',';
+    d[4] = ' ';
+    d[5] = digit(day / 10);
+    d[6] = digit(day % 10);
+    d[7] = ' ';
+    int monthName = (month - 1) * 3;
+    d[8] = MONTH_NAMES[monthName];
+    d[9] = MONTH_NAMES[monthName + 1];
+    d[10] = MONTH_NAMES[monthName + 2];
+    d[11] = ' ';
+    d[12] = digit(year / 1000);
+    d[13] = digit(year / 100 % 10);
+    d[14] = digit(year / 10 % 10);
+    d[15] = digit(year % 10);
+    d[16] = ' ';
+    int hour = secondOfDay / 3600;
+    int minute = secondOfDay / 60 % 60;
+    int second = secondOfDay % 60;
+    d[17] = digit(hour / 10);
+    d[18] = digit(hour % 10);
+    d[19] = ':';
+    d[20] = digit(minute / 10);
+    d[21] = digit(minute % 10);
+    d[22] = ':';
+    d[23] = digit(second / 10);
+    d[24] = digit(second % 10);
+    d[25] = ' ';
+    d[26] = 'G';
+    d[27] = 'M';
+    d[28] = 'T';
+    b.writeBytes(d);
+  }
+
+  private static byte digit(int v) {
+    return (byte) ('0' + v);
   }
 
   // Sun, 06 Nov 1994 08:49:37 GMT

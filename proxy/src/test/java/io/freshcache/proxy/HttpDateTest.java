@@ -1,8 +1,12 @@
 package io.freshcache.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshcache.testkit.SeededProperty;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,5 +130,28 @@ class HttpDateTest {
         assertThat(HttpDate.parse(HttpDate.format(parsed), NOW)).isEqualTo(parsed);
       }
     });
+  }
+
+  @Test
+  void writeGivesTheSameTextAsFormatWithoutAString() {
+    SeededProperty.forAll("HttpDateTest#writeGivesTheSameTextAsFormatWithoutAString", 20_000, 1, (random, trace) -> {
+      long seconds = switch (random.nextInt(4)) {
+        case 0 -> random.nextInt(0, 86400 * 3); // the first days
+        case 1 -> HttpDate.LAST_WRITABLE_SECOND - random.nextInt(0, 86400 * 3); // the last ones
+        default -> random.nextLong(0, HttpDate.LAST_WRITABLE_SECOND + 1);
+      };
+      trace.add(Long.toString(seconds));
+      ByteBuf b = Unpooled.buffer();
+      HttpDate.write(b, seconds);
+      assertThat(b.toString(StandardCharsets.US_ASCII)).isEqualTo(HttpDate.format(Instant.ofEpochSecond(seconds)))
+          .hasSize(HttpDate.IMF_FIXDATE_LENGTH);
+    });
+  }
+
+  @Test
+  void writeRefusesSecondsItCannotFormat() {
+    assertThatThrownBy(() -> HttpDate.write(Unpooled.buffer(), -1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HttpDate.write(Unpooled.buffer(), HttpDate.LAST_WRITABLE_SECOND + 1))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -98,4 +98,39 @@ class StoredFormHitTest extends ProxyTestSupport {
     assertThat(header(identity, "ETag")).isEqualTo("\"b1\"");
     assertThat(stored("/big").keptHits()).as("the decoded copy for identity clients").isEqualTo(1);
   }
+
+  @Test
+  void datesKeptAsNumbersAreSentAsTheOriginSentThemAndOthersAsText() {
+    // Canonical IMF-fixdates are kept as epoch seconds and rewritten by each hit; anything else
+    // (an obsolete format, "0", a repeated field) is kept and relayed as text, byte for byte.
+    origin.on("/canonical", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60")
+        .header("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT").header("Expires", "Fri, 31 Dec 9999 23:59:59 GMT"));
+    origin.on("/other", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60")
+        .header("Last-Modified", "Sunday, 06-Nov-94 08:49:37 GMT").header("Expires", "0"));
+    origin.on("/twice", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60")
+        .header("Expires", "Sun, 06 Nov 1994 08:49:37 GMT").header("Expires", "Mon, 07 Nov 1994 08:49:37 GMT"));
+    start(b -> { });
+    for (String path : new String[] {"/canonical", "/other", "/twice"}) {
+      assertThat(get(path).body()).isEqualTo(BODY);
+    }
+    String hit = raw("GET /canonical HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(hit).contains("Freshcache; hit").contains("\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n")
+        .contains("\r\nExpires: Fri, 31 Dec 9999 23:59:59 GMT\r\n");
+    hit = raw("GET /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    // (The test origin, the JDK's server, sends its own case of the names: "Last-modified".)
+    assertThat(hit).contains("Freshcache; hit").containsIgnoringCase("\r\nLast-Modified: Sunday, 06-Nov-94 08:49:37 GMT\r\n")
+        .contains("Sunday, 06-Nov-94 08:49:37 GMT").contains("\r\nExpires: 0\r\n");
+    hit = raw("GET /twice HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(hit).contains("Freshcache; hit")
+        .contains("\r\nExpires: Sun, 06 Nov 1994 08:49:37 GMT\r\nExpires: Mon, 07 Nov 1994 08:49:37 GMT\r\n");
+    // The stored Last-Modified still answers If-Modified-Since (without it the stored Date, 2026,
+    // would decide, and the answer would be 200).
+    assertThat(send(HttpRequest.newBuilder(url("/canonical")).header("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"))
+        .statusCode()).isEqualTo(304);
+    assertThat(send(HttpRequest.newBuilder(url("/canonical")).header("If-Modified-Since", "Sun, 06 Nov 1994 08:49:36 GMT"))
+        .statusCode()).isEqualTo(200);
+    for (String path : new String[] {"/canonical", "/other", "/twice"}) {
+      assertThat(origin.count(path)).as(path).isEqualTo(1);
+    }
+  }
 }

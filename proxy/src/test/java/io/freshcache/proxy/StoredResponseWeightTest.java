@@ -46,6 +46,26 @@ class StoredResponseWeightTest extends ProxyTestSupport {
   }
 
   @Test
+  void lastModifiedAndExpiresInImfFixdateWeighNothingBeyondTheObject() {
+    // Kept as epoch seconds (the object's size covers them), not as about 85 bytes of lines.
+    Fields dates = Fields.of("Cache-Control", "max-age=60", "Last-Modified", "Mon, 30 Nov 2026 10:00:00 GMT",
+        "Expires", "Tue, 01 Dec 2026 11:00:00 GMT");
+    assertThat(stored(dates).sizeInBytes()).isEqualTo(StoredResponse.OBJECT_BYTES);
+    Fields asText = Fields.of("Cache-Control", "max-age=60", "Last-Modified", "Monday, 30-Nov-26 10:00:00 GMT");
+    assertThat(stored(asText).sizeInBytes())
+        .isEqualTo(StoredResponse.OBJECT_BYTES + "Last-Modified: Monday, 30-Nov-26 10:00:00 GMT\r\n".length());
+    assertThat(StoredResponse.compactDate(Fields.of("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"), "Expires")).isZero();
+    assertThat(StoredResponse.compactDate(Fields.of("Expires", "thu, 01 jan 1970 00:00:00 gmt"), "Expires"))
+        .isEqualTo(StoredResponse.NO_DATE);
+    assertThat(StoredResponse.compactDate(Fields.of("Expires", "Wed, 31 Dec 1969 23:59:59 GMT"), "Expires"))
+        .isEqualTo(StoredResponse.NO_DATE);
+    assertThat(StoredResponse.compactDate(Fields.of("Expires", "Sun, 07 Feb 2106 06:28:15 GMT"), "Expires"))
+        .as("2^32 - 1 seconds is the marker").isEqualTo(StoredResponse.NO_DATE);
+    assertThat(Integer.toUnsignedLong(StoredResponse.compactDate(Fields.of("Expires", "Sun, 07 Feb 2106 06:28:14 GMT"),
+        "Expires"))).isEqualTo(0xFFFFFFFEL);
+  }
+
+  @Test
   void aResponseWithoutAValidDateGetsTheTimeItWasReceived() {
     Fields fields = Fields.of("Date", "yesterday", "Cache-Control", "max-age=60");
     assertThat(stored(fields).fields().all("Date")).containsExactly("Tue, 01 Dec 2026 10:00:00 GMT");
