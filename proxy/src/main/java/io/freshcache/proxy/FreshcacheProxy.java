@@ -145,7 +145,8 @@ public final class FreshcacheProxy implements AutoCloseable {
           .channel(serverClass)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false) // reads are asked for, one request at a time
-          .childOption(ChannelOption.TCP_NODELAY, true)
+          // No TCP_NODELAY option: Netty's socket channels turn it on when they are made, and setting
+          // it again cost a system call per accepted connection (NettyDefaultsTest checks the default).
           .childHandler(new ProxyInitializer(rt))
           .bind(config.listen())
           .syncUninterruptibly()
