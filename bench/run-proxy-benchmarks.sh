@@ -35,11 +35,12 @@ DUR=${DUR:-4}
 PORT=18090
 ADMIN=18091
 ORIGIN=http://127.0.0.1:18080
+# MaxTenuringThreshold=1 as ./freshcache sets it (docs/architecture.md, "JVM options").
 # The heap is touched up front (with transparent huge pages, so that takes seconds, not tens): on
 # these VMs a first touch of memory costs a host page fault, and without it the first young GCs into
 # untouched regions paused for 30-40 ms in the middle of the rounds, which made p99s of 0.5 s at 256
 # connections (docs/benchmarks.md). A fixed, pre-touched heap is how a JVM server is run in production.
-JAVA_OPTS=${JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -XX:MaxTenuringThreshold=1"}
 # Memory is measured on a JVM that is not pre-touched, or its RSS would not grow with the objects.
 MEM_JAVA_OPTS=${MEM_JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC"}
 MEM_PORT=18092

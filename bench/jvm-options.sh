@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# JVM options compared on 1 KB hits at saturation: each variant is a name and the java options of a
+# Freshcache started for it, alternated ROUNDS times, pinned as peers.sh pins (server on CPU 0, wrk
+# on CPU 1). Per round: hits a second, the server's CPU per hit (utime + stime from /proc), the
+# latency percentiles (bench/percentiles.lua) and the young GC pauses in the measured 10 seconds.
+# Needs the origin that shared/bench/peers.sh serves on 127.0.0.1:18080 (peers.sh with KEEP=1) and
+# cli/target/freshcache.jar.
+#   ROUNDS=3 bash bench/jvm-options.sh "thp|-XX:+UseTransparentHugePages" "nothp|"
+# Every variant also gets BASE_OPTS (default: a pre-touched 2 GB G1 heap, as the proxy benchmark).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROUNDS=${ROUNDS:-3}; CONNS=${CONNS:-32}; ORIGIN=${ORIGIN:-http://127.0.0.1:18080}; PORT=18097
+BASE_OPTS=${BASE_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch"}
+jar="$root/cli/target/freshcache.jar"
+[[ -f "$jar" ]] || { echo "build first: mvn -B -DskipTests package -pl cli -am" >&2; exit 1; }
+[[ $# -gt 0 ]] || { echo "usage: $0 'name|java options' ..." >&2; exit 2; }
+curl -sf -o /dev/null "$ORIGIN/1k.html" || { echo "no origin at $ORIGIN (run shared/bench/peers.sh with KEEP=1)" >&2; exit 1; }
+gclogs=$(mktemp -d)
+trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$gclogs"' EXIT
+echo "| round | variant | req/s | CPU µs/hit | p50 | p99 | p99.9 | max (ms) | young pauses (ms) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+for r in $(seq "$ROUNDS"); do
+  for v in "$@"; do
+    name=${v%%|*}; opts=${v#*|}; log="$gclogs/$name-$r.log"
+    # shellcheck disable=SC2086 # options are words
+    taskset -c 0 nice -n -20 java $BASE_OPTS $opts -Xlog:gc:file="$log" -jar "$jar" serve --origin "$ORIGIN" \
+      --listen 127.0.0.1:$PORT --io-threads 1 --no-access-log > /dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/1k.html" && break; sleep 0.2; done
+    taskset -c 1 wrk -t1 -c"$CONNS" -d8s "http://127.0.0.1:$PORT/1k.html" > /dev/null # warm-up
+    before=$(grep -c "Pause Young" "$log" || true)
+    t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d10s -s "$root/bench/percentiles.lua" "http://127.0.0.1:$PORT/1k.html")
+    t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    reqs=$(awk '/requests in/ {print $1}' <<< "$out")
+    rate=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<< "$out")
+    tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+    cpu=$(awk -v t=$((t1 - t0)) -v n="$reqs" -v u=$tick_us 'BEGIN {printf "%.2f", t * u / n}')
+    pct() { grep -o "$1=[0-9.]*" <<< "$out" | head -1 | cut -d= -f2; }
+    pauses=$(tail -n +$((before + 1)) "$log" | grep "Pause Young" | grep -o "[0-9.]*ms" | tr -d ms | paste -sd' ' -)
+    echo "| $r | $name | $rate | $cpu | $(pct p50) | $(pct p99) | $(pct p99.9) | $(pct max) | ${pauses:-none} |"
+  done
+done
