@@ -381,6 +381,7 @@ public final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         LOG.error("the proxy did not close cleanly", e);
       } finally {
+        ServerLogging.flushAccessLog(); // the last requests' lines
         done.countDown();
       }
     }
