@@ -146,7 +146,7 @@ public final class ServeCommand implements Callable<Integer> {
   String esiMaxIncludes;
 
   @Option(names = "--access-log", negatable = true, order = 16,
-      description = "Write one access log line per request, logger freshcache.access (default: on).")
+      description = "Write one access log line per request, logger freshcache.access (default: on; buffered, written out every second).")
   Boolean accessLog;
 
   @Option(names = "--io-threads", paramLabel = "N", order = 17,
