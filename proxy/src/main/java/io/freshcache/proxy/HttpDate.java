@@ -118,44 +118,27 @@ final class HttpDate {
     int day = (int) (dayOfYear - (153 * shifted + 2) / 5 + 1);
     int month = (int) (shifted < 10 ? shifted + 3 : shifted - 9);
     int year = (int) (yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
-    // Built in an array with constant indexes (one bounds check, no allocation once compiled), then
-    // written at once: a byte at a time into the buffer cost a check per byte.
-    byte[] d = new byte[IMF_FIXDATE_LENGTH];
+    // Set in place after one capacity check: no array per date (hits write two), no check per byte
+    // for room.
+    b.ensureWritable(IMF_FIXDATE_LENGTH);
+    int at = b.writerIndex();
     int dayName = dayOfWeek * 3;
-    d[0] = DAY_NAMES[dayName];
-    d[1] = DAY_NAMES[dayName + 1];
-    d[2] = DAY_NAMES[dayName + 2];
-    d[3] = ',';
-    d[4] = ' ';
-    d[5] = digit(day / 10);
-    d[6] = digit(day % 10);
-    d[7] = ' ';
     int monthName = (month - 1) * 3;
-    d[8] = MONTH_NAMES[monthName];
-    d[9] = MONTH_NAMES[monthName + 1];
-    d[10] = MONTH_NAMES[monthName + 2];
-    d[11] = ' ';
-    d[12] = digit(year / 1000);
-    d[13] = digit(year / 100 % 10);
-    d[14] = digit(year / 10 % 10);
-    d[15] = digit(year % 10);
-    d[16] = ' ';
     int hour = secondOfDay / 3600;
     int minute = secondOfDay / 60 % 60;
     int second = secondOfDay % 60;
-    d[17] = digit(hour / 10);
-    d[18] = digit(hour % 10);
-    d[19] = ':';
-    d[20] = digit(minute / 10);
-    d[21] = digit(minute % 10);
-    d[22] = ':';
-    d[23] = digit(second / 10);
-    d[24] = digit(second % 10);
-    d[25] = ' ';
-    d[26] = 'G';
-    d[27] = 'M';
-    d[28] = 'T';
-    b.writeBytes(d);
+    b.setByte(at, DAY_NAMES[dayName]).setByte(at + 1, DAY_NAMES[dayName + 1]).setByte(at + 2, DAY_NAMES[dayName + 2])
+        .setByte(at + 3, ',').setByte(at + 4, ' ')
+        .setByte(at + 5, digit(day / 10)).setByte(at + 6, digit(day % 10)).setByte(at + 7, ' ')
+        .setByte(at + 8, MONTH_NAMES[monthName]).setByte(at + 9, MONTH_NAMES[monthName + 1])
+        .setByte(at + 10, MONTH_NAMES[monthName + 2]).setByte(at + 11, ' ')
+        .setByte(at + 12, digit(year / 1000)).setByte(at + 13, digit(year / 100 % 10))
+        .setByte(at + 14, digit(year / 10 % 10)).setByte(at + 15, digit(year % 10)).setByte(at + 16, ' ')
+        .setByte(at + 17, digit(hour / 10)).setByte(at + 18, digit(hour % 10)).setByte(at + 19, ':')
+        .setByte(at + 20, digit(minute / 10)).setByte(at + 21, digit(minute % 10)).setByte(at + 22, ':')
+        .setByte(at + 23, digit(second / 10)).setByte(at + 24, digit(second % 10))
+        .setByte(at + 25, ' ').setByte(at + 26, 'G').setByte(at + 27, 'M').setByte(at + 28, 'T');
+    b.writerIndex(at + IMF_FIXDATE_LENGTH);
   }
 
   private static byte digit(int v) {
