@@ -9,12 +9,14 @@
 # Every variant also gets BASE_OPTS (default: a pre-touched 2 GB G1 heap, as the proxy benchmark).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/ab-lib.sh
+source "$root/bench/ab-lib.sh"
 ROUNDS=${ROUNDS:-3}; CONNS=${CONNS:-32}; ORIGIN=${ORIGIN:-http://127.0.0.1:18080}; PORT=18097
 BASE_OPTS=${BASE_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch"}
 jar="$root/cli/target/freshcache.jar"
 [[ -f "$jar" ]] || { echo "build first: mvn -B -DskipTests package -pl cli -am" >&2; exit 1; }
 [[ $# -gt 0 ]] || { echo "usage: $0 'name|java options' ..." >&2; exit 2; }
-curl -sf -o /dev/null "$ORIGIN/1k.html" || { echo "no origin at $ORIGIN (run shared/bench/peers.sh with KEEP=1)" >&2; exit 1; }
+require_origin "$ORIGIN"
 gclogs=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$gclogs"' EXIT
 echo "| round | variant | req/s | CPU µs/hit | p50 | p99 | p99.9 | max (ms) | young pauses (ms) |"
@@ -26,8 +28,7 @@ for r in $(seq "$ROUNDS"); do
     taskset -c 0 nice -n -20 java $BASE_OPTS $opts -Xlog:gc:file="$log" -jar "$jar" serve --origin "$ORIGIN" \
       --listen 127.0.0.1:$PORT --io-threads 1 --no-access-log > /dev/null 2>&1 &
     pid=$!
-    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/1k.html" && break; sleep 0.2; done
-    taskset -c 1 wrk -t1 -c"$CONNS" -d8s "http://127.0.0.1:$PORT/1k.html" > /dev/null # warm-up
+    wait_and_warm $PORT "$CONNS"
     before=$(grep -c "Pause Young" "$log" || true)
     t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
     out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d10s -s "$root/bench/percentiles.lua" "http://127.0.0.1:$PORT/1k.html")

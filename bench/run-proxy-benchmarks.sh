@@ -40,7 +40,9 @@ ORIGIN=http://127.0.0.1:18080
 # these VMs a first touch of memory costs a host page fault, and without it the first young GCs into
 # untouched regions paused for 30-40 ms in the middle of the rounds, which made p99s of 0.5 s at 256
 # connections (docs/benchmarks.md). A fixed, pre-touched heap is how a JVM server is run in production.
-JAVA_OPTS=${JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -XX:MaxTenuringThreshold=1"}
+# shellcheck source=bench/ab-lib.sh
+source "$root/bench/ab-lib.sh"
+JAVA_OPTS=${JAVA_OPTS:-"$BENCH_JAVA_OPTS"}
 # Memory is measured on a JVM that is not pre-touched, or its RSS would not grow with the objects.
 MEM_JAVA_OPTS=${MEM_JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC"}
 MEM_PORT=18092

@@ -7,11 +7,13 @@
 #   ROUNDS=2 CONNS=256 bash bench/tail-vs-bare-netty.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/ab-lib.sh
+source "$root/bench/ab-lib.sh"
 ROUNDS=${ROUNDS:-2}; CONNS=${CONNS:-256}; ORIGIN=${ORIGIN:-http://127.0.0.1:18080}; PORT=18098
 jar="$root/cli/target/freshcache.jar"; tests="$root/proxy/target/test-classes"
 [[ -f "$jar" && -f "$tests/io/freshcache/proxy/BareNettyServer.class" ]] || { echo "build first (see the header)" >&2; exit 1; }
-curl -sf -o /dev/null "$ORIGIN/1k.html" || { echo "no origin at $ORIGIN (run shared/bench/peers.sh with KEEP=1)" >&2; exit 1; }
-opts="-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages"
+require_origin "$ORIGIN"
+opts=$BENCH_JAVA_OPTS
 echo "| round | server | transport | req/s | p50 | p90 | p95 | p99 | p99.9 | max (ms) |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for r in $(seq "$ROUNDS"); do
@@ -25,8 +27,7 @@ for r in $(seq "$ROUNDS"); do
         --io-threads 1 --no-access-log --transport "$transport" > /dev/null 2>&1 &
     fi
     pid=$!
-    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/1k.html" && break; sleep 0.2; done
-    taskset -c 1 wrk -t1 -c"$CONNS" -d8s "http://127.0.0.1:$PORT/1k.html" > /dev/null # warm-up
+    wait_and_warm $PORT "$CONNS"
     out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d5s -s "$root/bench/percentiles.lua" "http://127.0.0.1:$PORT/1k.html")
     rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
     p() { echo "$out" | tail -1 | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }

@@ -605,27 +605,27 @@ final class StoredResponse implements Weighable {
   /** The entry's own lines sent as they are: those kept as text, then Last-Modified and Expires if kept as numbers. */
   private void writeOwnLines(ByteBuf b) {
     b.writeBytes(lines, 0, sentEnd);
-    if (lastModifiedSecond != NO_DATE) {
-      writeDateLine(b, LAST_MODIFIED_NAME, lastModifiedSecond);
-    }
-    if (expiresSecond != NO_DATE) {
-      writeDateLine(b, EXPIRES_NAME, expiresSecond);
-    }
+    writeDateLine(b, LAST_MODIFIED_NAME, lastModifiedSecond);
+    writeDateLine(b, EXPIRES_NAME, expiresSecond);
   }
 
   private static void writeDateLine(ByteBuf b, byte[] name, int second) {
-    b.writeBytes(name);
-    HttpDate.write(b, Integer.toUnsignedLong(second));
-    b.writeBytes(CRLF);
+    if (second != NO_DATE) {
+      b.writeBytes(name);
+      HttpDate.write(b, Integer.toUnsignedLong(second));
+      b.writeBytes(CRLF);
+    }
   }
 
   /** The dates kept as numbers, as fields (after the entry's own lines, where hits write them). */
   private void addDates(List<Fields.Field> list) {
-    if (lastModifiedSecond != NO_DATE) {
-      list.add(new Fields.Field(LAST_MODIFIED, HttpDate.format(Instant.ofEpochSecond(Integer.toUnsignedLong(lastModifiedSecond)))));
-    }
-    if (expiresSecond != NO_DATE) {
-      list.add(new Fields.Field(EXPIRES, HttpDate.format(Instant.ofEpochSecond(Integer.toUnsignedLong(expiresSecond)))));
+    addDate(list, LAST_MODIFIED, lastModifiedSecond);
+    addDate(list, EXPIRES, expiresSecond);
+  }
+
+  private static void addDate(List<Fields.Field> list, String name, int second) {
+    if (second != NO_DATE) {
+      list.add(new Fields.Field(name, HttpDate.format(Instant.ofEpochSecond(Integer.toUnsignedLong(second)))));
     }
   }
 
