@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -37,9 +38,13 @@ import java.util.concurrent.TimeUnit;
  *       proxy (the origin, whose own timeout gives a 504, or its back-pressure), never timed.
  * </ul>
  *
- * <p>Independently of the phase, a client that leaves the proxy unable to write to it (it stopped
- * reading a response: the channel stays unwritable) for {@link ProxyConfig#clientSendTimeout()} is
- * closed, which also ends the origin request feeding it.
+ * <p>Independently of the phase, a client that takes none of a response's pending bytes (it stopped
+ * reading) for {@link ProxyConfig#clientSendTimeout()} is closed, which also ends the origin request
+ * feeding it: as nginx's {@code send_timeout}, the time without progress, not the time to send it
+ * all. Progress is a change in the bytes waiting in the channel's outbound buffer, seen when the
+ * timer fires; not the channel's writability, which a relay never reaches when each origin chunk
+ * waits for the previous one to be written and the chunks are below the high-water mark (a client
+ * that stopped reading then held its connection and the origin's forever).
  *
  * <p>Cost: no task is scheduled per request. The timer re-arms itself when it fires, at the current
  * deadline or after the shortest timeout, whichever comes first, so it fires a few times per timeout
@@ -63,8 +68,9 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   private final long idleNanos;
   private final long bodyNanos;
   private final long sendNanos;
-  /** Since when the channel has been unwritable, or -1 while it is writable. */
-  private long unwritableSince = -1;
+  /** The bytes waiting to be sent when last seen, and since when that many have waited. */
+  private long pendingSeen;
+  private long pendingSince;
   /** The longest the timer sleeps: a new phase's deadline is never further than this from a check. */
   private final long tickNanos;
   private ChannelHandlerContext ctx;
@@ -159,12 +165,6 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   }
 
   @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-    unwritableSince = ctx.channel().isWritable() ? -1 : ticker.nanoTime();
-    super.channelWritabilityChanged(ctx);
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     cancel();
     super.channelInactive(ctx);
@@ -186,12 +186,28 @@ final class ClientTimeouts extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * Whether bytes have waited to be sent, with none taken, for the send timeout (as far as the
+   * timer's checks tell: closed at most one tick after it).
+   */
+  private boolean sendStalled() {
+    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    long pending = out == null ? 0 : out.totalPendingWriteBytes();
+    long now = ticker.nanoTime();
+    if (pending == 0 || pending != pendingSeen) {
+      pendingSeen = pending;
+      pendingSince = now;
+      return false;
+    }
+    return now - pendingSince >= sendNanos;
+  }
+
   private void check() {
     timer = null;
     if (phase == Phase.OFF || !ctx.channel().isActive()) {
       return;
     }
-    if (unwritableSince >= 0 && ticker.nanoTime() - unwritableSince >= sendNanos) {
+    if (sendStalled()) {
       phase = Phase.OFF;
       ctx.close(); // the client stopped reading: nothing more can reach it
       return;

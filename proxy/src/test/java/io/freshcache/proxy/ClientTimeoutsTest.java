@@ -252,6 +252,32 @@ class ClientTimeoutsTest extends ProxyTestSupport {
   }
 
   @Test
+  void aClientThatReadsSlowlyButSteadilyIsNotClosed() throws Exception {
+    // Progress, not speed: a client taking a little of the response every 100 ms, for longer than
+    // the send timeout, keeps its connection and gets the whole body (the send timeout watches the
+    // bytes waiting in the outbound buffer change, so a steady reader must never look stalled).
+    int length = 2 << 20;
+    origin.on("/slow", TestOrigin.Reply.ok("y".repeat(length)).header("Cache-Control", "no-store").chunked());
+    start(b -> b.clientSendTimeout(Duration.ofMillis(500)));
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(16 * 1024);
+      s.connect(proxy.address(), 2000);
+      s.setSoTimeout((int) LATE_MILLIS + 2000);
+      send(s, "GET /slow HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[256 * 1024];
+      long read = 0;
+      long start = System.nanoTime();
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        read += n;
+        Thread.sleep(100);
+      }
+      assertThat(System.nanoTime() - start).as("longer than the send timeout").isGreaterThan(Duration.ofSeconds(1).toNanos());
+      assertThat(read).as("the whole response").isGreaterThan(length);
+    }
+  }
+
+  @Test
   void theDefaultsLeaveAShortPauseBetweenRequestsAlone() throws IOException {
     // With the defaults (10 s, 60 s, 30 s) a keep-alive client pausing a second keeps its connection.
     origin.on("/d", TestOrigin.Reply.ok("d").header("Cache-Control", "max-age=60"));
