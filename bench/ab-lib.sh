@@ -10,9 +10,10 @@ require_origin() {
   curl -sf -o /dev/null "$1/1k.html" || { echo "no origin at $1 (run shared/bench/peers.sh with KEEP=1)" >&2; exit 1; }
 }
 
-# Waits (up to 20 s) until a server answers on 127.0.0.1:$1, then warms it with 8 s of 1 KB hits at
-# $2 connections.
+# Waits (up to 20 s) until a server answers on 127.0.0.1:$1, then warms it with 8 s of hits at $2
+# connections on the file $3 (1k.html unless given).
 wait_and_warm() {
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/1k.html" && break; sleep 0.2; done
-  taskset -c 1 wrk -t1 -c"$2" -d8s "http://127.0.0.1:$1/1k.html" > /dev/null
+  local file=${3:-1k.html}
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/$file" && break; sleep 0.2; done
+  taskset -c 1 wrk -t1 -c"$2" -d8s "http://127.0.0.1:$1/$file" > /dev/null
 }

@@ -44,8 +44,9 @@ def ratio_table(raw, ours, peers):
         k = (r["size"], r["conns"])
         if k not in cells:
             cells.append(k)
-    out = ["| size | conns | " + " | ".join(f"{ours} / {p}" for p in peers) + f" | {ours} p99 ms | nginxcache p99 ms |",
-           "|---|---|" + "---|" * len(peers) + "---:|---:|"]
+    out = ["| size | conns | " + " | ".join(f"{ours} / {p}" for p in peers)
+           + f" | {ours} p99 ms | nginxcache p99 ms | {ours} core% | wrk core% with {ours} |",
+           "|---|---|" + "---|" * len(peers) + "---:|---:|---:|---:|"]
     for size, conns in cells:
         cols = []
         for p in peers:
@@ -61,7 +62,18 @@ def ratio_table(raw, ours, peers):
         out.append(f"| {size} | {conns} | " + " | ".join(cols)
                    + f" | {statistics.median(ours99):.2f} | " if ours99 else f"| {size} | {conns} | " + " | ".join(cols) + " | - | ")
         out[-1] += f"{statistics.median(ngx99):.2f} |" if ngx99 else "- |"
+        ours_rows = [r for r in kept if (r["size"], r["conns"], r["target"]) == (size, conns, ours)]
+        out[-1] += f" {core_pct(ours_rows, 'srv_ticks')} | {core_pct(ours_rows, 'wrk_ticks')} |"
     return "\n".join(out)
+
+
+def core_pct(rs, ticks):
+    """Median share of one core a process used over the runs: USER_HZ ticks over the run's seconds
+    (requests / req/s). wrk near 100% means the load generator, not the server, set the rate."""
+    hz = os.sysconf("SC_CLK_TCK")
+    pcts = [100.0 * float(r[ticks]) / hz / (float(r["requests"]) / float(r["rps"]))
+            for r in rs if r.get(ticks) not in (None, "", "-") and float(r.get("rps") or 0) > 0]
+    return f"{statistics.median(pcts):.0f}" if pcts else "-"
 
 
 def main(raw_dir):
@@ -78,7 +90,9 @@ def main(raw_dir):
     print()
     print(ratio_table(raw, "freshcache", ["nginxcache", "varnish", "ats", "origin"]))
     print()
-    print("`origin` is nginx serving the same bytes from its own files: the ceiling.")
+    print("`origin` is nginx serving the same bytes from its own files: the ceiling. The last two columns")
+    print("are the share of its core Freshcache and wrk used in Freshcache's runs (medians): where wrk is")
+    print("near 100%, the one-core load generator, not the proxy, set the rate, and the ratio is a floor.")
     print()
     print("## Invalidating one tag that covers N cached URLs")
     print()

@@ -22,11 +22,13 @@ import java.util.Arrays;
 
 /**
  * The floor under the proxy, for benchmarks only: a Netty server on one event loop that decodes each
- * request and writes one pre-encoded 1 KB response, nothing else (no cache, no headers to compute).
+ * request and writes one pre-encoded response (1 KB unless told), nothing else (no cache, no headers
+ * to compute).
  * Run beside Freshcache in the same minutes, it tells which part of a figure is Netty's and the
  * kernel's on the machine and which is ours (bench/tail-vs-bare-netty.sh, docs/benchmarks.md).
  *
- * <p>Arguments: port, {@code nio} or {@code epoll}. Listens on 127.0.0.1 until killed.
+ * <p>Arguments: port, {@code nio} or {@code epoll}, optionally the body's length in bytes (1024).
+ * Listens on 127.0.0.1 until killed.
  */
 public final class BareNettyServer {
   private BareNettyServer() {
@@ -35,9 +37,9 @@ public final class BareNettyServer {
   public static void main(String[] args) throws InterruptedException {
     int port = Integer.parseInt(args[0]);
     boolean epoll = args.length > 1 && args[1].equals("epoll");
-    byte[] body = new byte[1024];
+    byte[] body = new byte[args.length > 2 ? Integer.parseInt(args[2]) : 1024];
     Arrays.fill(body, (byte) 'x');
-    String head = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1024\r\n\r\n";
+    String head = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + body.length + "\r\n\r\n";
     ByteBuf response = Unpooled.unreleasableBuffer(Unpooled.directBuffer()
         .writeBytes(head.getBytes(StandardCharsets.US_ASCII)).writeBytes(body));
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
