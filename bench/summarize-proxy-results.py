@@ -124,9 +124,14 @@ def main(raw_dir):
         if r.get("rss_bytes_per_object"):
             print(f"| freshcache (a JVM not pre-touched) | {r['objects']} | {r['rss_bytes_per_object']} | - |")
         print(f"| freshcache, live Java heap after full GC | {r['objects']} | {r['bytes_per_object']} (heap) | - |")
+        if r.get("bytes_per_object_after_identity_hits"):
+            print(f"| freshcache, the same after one identity hit each | {r['objects']} | "
+                  f"{r['bytes_per_object_after_identity_hits']} (heap) | - |")
     print()
     print("A JVM's RSS mostly shows how far its heap has grown, not what the objects need; the live-heap")
-    print("row is what the cached objects themselves hold (body, headers, entry, key, tags, index).")
+    print("rows are what the cached objects themselves hold (body, headers, entry, key, tags, index).")
+    print("Freshcache stores bodies of 1 KiB and more gzip-compressed (`--compression-min`); a client that")
+    print("accepts no coding gets a decoded copy, kept once the entry is hit: the last row.")
     print()
     paced = rows(os.path.join(raw_dir, "paced.tsv"))
     if paced:

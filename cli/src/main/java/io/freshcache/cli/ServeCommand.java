@@ -88,10 +88,15 @@ public final class ServeCommand implements Callable<Integer> {
   String maxBytes;
 
   @Option(names = "--compression", paramLabel = "CODING", order = 7,
-      description = "How bodies of 4k and more are stored when that saves an eighth: gzip, br, zstd or identity "
+      description = "How bodies of --compression-min and more are stored when that saves an eighth: gzip, br, zstd or identity "
           + "(none). Clients that do not accept it get a form derived once per entry; br and zstd fall back to gzip "
           + "where their native library does not load (default: gzip).")
   String compression;
+
+  @Option(names = "--compression-min", paramLabel = "SIZE", order = 7,
+      description = "Bodies shorter than this are stored and sent as they came; a client that accepts no coding "
+          + "gets an identity copy of a compressed one, kept once the entry is hit (default: 1k).")
+  String compressionMin;
 
   @Option(names = "--max-header-bytes", paramLabel = "SIZE", order = 8,
       description = "Limit on a request's header section, 431 beyond it; 1k..1m (default: 16k).")
@@ -222,6 +227,7 @@ public final class ServeCommand implements Callable<Integer> {
     m.put("userHeader", userHeader);
     m.put("maximumBytes", maxBytes);
     m.put("compression", compression);
+    m.put("compressionMinBytes", compressionMin);
     m.put("maxHeaderBytes", maxHeaderBytes);
     m.put("maxCacheableBodyBytes", maxCacheableBody);
     m.put("maxRequestBodyBytes", maxRequestBody);

@@ -74,6 +74,8 @@ final class ServeOptions {
       new Setting("userHeader", "--user-header", "none", (b, w, v) -> b.userHeader(v)),
       new Setting("maximumBytes", "--max-bytes", "256m", (b, w, v) -> b.maximumBytes(size(w, v))),
       new Setting("compression", "--compression", "gzip", (b, w, v) -> b.compression(encoding(w, v))),
+      new Setting("compressionMinBytes", "--compression-min", "1k",
+          (b, w, v) -> b.compressionMinBytes(intSize(w, v))),
       new Setting("maxHeaderBytes", "--max-header-bytes", "16k", (b, w, v) -> b.maxHeaderBytes(intSize(w, v))),
       new Setting("maxCacheableBodyBytes", "--max-cacheable-body", "8m",
           (b, w, v) -> b.maxCacheableBodyBytes(size(w, v))),

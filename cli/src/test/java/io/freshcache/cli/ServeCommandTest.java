@@ -74,7 +74,7 @@ class ServeCommandTest {
 
     int code = h.runUntilShutdown("serve", "--origin", "http://127.0.0.1:3000", "--listen", "[::1]:8081",
         "--admin", "127.0.0.1:9090", "--admin-token", "tok", "--user-cookie", "session", "--user-header", "X-User",
-        "--max-bytes", "1g", "--compression", "ZSTD", "--max-header-bytes", "32k", "--max-cacheable-body", "123k", "--max-request-body", "2m",
+        "--max-bytes", "1g", "--compression", "ZSTD", "--compression-min", "4k", "--max-header-bytes", "32k", "--max-cacheable-body", "123k", "--max-request-body", "2m",
         "--origin-timeout", "500ms", "--connect-timeout", "1s", "--no-esi", "--esi-max-depth", "5",
         "--esi-max-includes", "10", "--no-access-log", "--io-threads", "3", "--shutdown-grace", "2m");
 
@@ -89,6 +89,7 @@ class ServeCommandTest {
         .userHeader("X-User")
         .maximumBytes(1L << 30)
         .compression(io.freshcache.core.Encoding.ZSTD)
+        .compressionMinBytes(4096)
         .maxHeaderBytes(32 * 1024)
         .maxCacheableBodyBytes(123 * 1024)
         .maxRequestBodyBytes(2 << 20)
@@ -141,6 +142,8 @@ class ServeCommandTest {
       {"--origin", "http://127.0.0.1:3000", "--origin-timeout", "30"},
       {"--origin", "http://127.0.0.1:3000", "--listen", "::1:8080"},
       {"--origin", "http://127.0.0.1:3000", "--max-header-bytes", "100"},
+      {"--origin", "http://127.0.0.1:3000", "--compression-min", "-1"},
+      {"--origin", "http://127.0.0.1:3000", "--compression-min", "3g"},
       {"--origin", "http://127.0.0.1:3000", "--admin", "0.0.0.0:9090"},
       {"--origin", "ftp://127.0.0.1:3000"},
       {"--listen", "127.0.0.1:8080"},

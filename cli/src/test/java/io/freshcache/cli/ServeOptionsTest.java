@@ -61,6 +61,7 @@ class ServeOptionsTest {
     assertThat(ServeOptions.address("", shown.get("listen"))).isEqualTo(d.listen());
     assertThat(ServeOptions.size("", shown.get("maximumBytes"))).isEqualTo(d.maximumBytes());
     assertThat(ServeOptions.encoding("", shown.get("compression"))).isEqualTo(d.compression());
+    assertThat(ServeOptions.size("", shown.get("compressionMinBytes"))).isEqualTo(d.compressionMinBytes());
     assertThat(ServeOptions.size("", shown.get("maxHeaderBytes"))).isEqualTo(d.maxHeaderBytes());
     assertThat(ServeOptions.size("", shown.get("maxCacheableBodyBytes"))).isEqualTo(d.maxCacheableBodyBytes());
     assertThat(ServeOptions.size("", shown.get("maxRequestBodyBytes"))).isEqualTo(d.maxRequestBodyBytes());

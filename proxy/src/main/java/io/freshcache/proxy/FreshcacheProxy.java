@@ -50,9 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class FreshcacheProxy implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FreshcacheProxy.class);
 
-  /** Bodies shorter than this are stored and served uncompressed (see {@link #start}). */
-  static final int SMALLEST_COMPRESSED_BODY = 4096;
-
   private final ProxyRuntime rt;
   private final EventLoopGroup group;
   /** The admin listener, or null when none is configured. */
@@ -105,12 +102,9 @@ public final class FreshcacheProxy implements AutoCloseable {
       // Our own render timeout must outlast the origin timeouts: the origin call ends first and
       // reports why (502 or 504).
       Duration renderTimeout = config.originConnectTimeout().plus(config.originResponseTimeout()).plusSeconds(5);
-      // Bodies under 4 KiB are kept as they came: compression would save a few hundred bytes of each,
-      // but a client that does not accept the stored coding (most HTTP libraries, wrk, curl) then
-      // needs a decoded copy kept beside it or a decode per request (as long as a whole hit). Such
-      // bodies go out identity.
+      // Shorter bodies are kept as they came (ProxyConfig.Builder.compressionMinBytes says why 1 KiB).
       var b = Freshcache.builder().maximumBytes(config.maximumBytes()).renderTimeout(renderTimeout).listener(live)
-          .compressionThreshold(SMALLEST_COMPRESSED_BODY).storedEncoding(config.compression());
+          .compressionThreshold(config.compressionMinBytes()).storedEncoding(config.compression());
       if (!config.rebuild().isEmpty()) {
         var matches = PathGlob.anyOf(config.rebuild());
         b.rebuild(key -> key.scope().equals(io.freshcache.core.Scope.PUBLIC) && matches.test(key.resource()))

@@ -23,9 +23,11 @@ import java.time.Duration;
  * @param userHeader the request header that identifies a user, or null
  * @param maximumBytes the cache's bound on stored bytes: bodies, a per-entry overhead and each stored
  *     response's header fields
- * @param compression the coding bodies of 4 KiB and more are stored in when that saves an eighth
- *     (one per entry; clients that do not accept it get a form derived once per entry), or identity
- *     for none; br and zstd fall back to gzip where their native library does not load
+ * @param compression the coding bodies of {@code compressionMinBytes} and more are stored in when
+ *     that saves an eighth (one per entry; clients that do not accept it get a form derived once per
+ *     entry), or identity for none; br and zstd fall back to gzip where their native library does not
+ *     load
+ * @param compressionMinBytes bodies shorter than this are stored and served as they came
  * @param maxHeaderBytes the limit on a request's header section (431 beyond it)
  * @param maxCacheableBodyBytes bodies larger than this stream through uncached
  * @param maxRequestBodyBytes the limit on a request body (413 beyond it)
@@ -69,6 +71,7 @@ public record ProxyConfig(
     String userHeader,
     long maximumBytes,
     Encoding compression,
+    int compressionMinBytes,
     int maxHeaderBytes,
     long maxCacheableBodyBytes,
     long maxRequestBodyBytes,
@@ -93,6 +96,9 @@ public record ProxyConfig(
 
   /** The environment variable read for the admin token when none is configured. */
   public static final String ADMIN_TOKEN_ENV = "FRESHCACHE_ADMIN_TOKEN";
+
+  /** The default of {@link Builder#compressionMinBytes}: 1 KiB. */
+  public static final int DEFAULT_COMPRESSION_MIN_BYTES = 1024;
 
   /** Validates every value. */
   public ProxyConfig {
@@ -126,6 +132,9 @@ public record ProxyConfig(
     checkName(userCookie, "userCookie");
     checkName(userHeader, "userHeader");
     positive(maximumBytes, "maximumBytes");
+    if (compressionMinBytes < 0) {
+      throw new IllegalArgumentException("compressionMinBytes: " + compressionMinBytes + " (expected: >= 0)");
+    }
     if (maxHeaderBytes < 1024 || maxHeaderBytes > 1 << 20) {
       throw new IllegalArgumentException("maxHeaderBytes: " + maxHeaderBytes + " (expected: 1024..1048576)");
     }
@@ -225,6 +234,7 @@ public record ProxyConfig(
     private String userHeader;
     private long maximumBytes = 256L << 20;
     private Encoding compression = Encoding.GZIP;
+    private int compressionMinBytes = DEFAULT_COMPRESSION_MIN_BYTES;
     private int maxHeaderBytes = 16 * 1024;
     private long maxCacheableBodyBytes = 8L << 20;
     private long maxRequestBodyBytes = 16L << 20;
@@ -296,6 +306,18 @@ public record ProxyConfig(
     /** Default gzip: the coding nearly every client that accepts one accepts, so most hits send the stored bytes. */
     public Builder compression(Encoding value) {
       compression = requireNonNull(value, "compression");
+      return this;
+    }
+
+    /**
+     * Default 1 KiB: from there a page's compressed form saves most of its bytes on the wire and in
+     * memory; a client that accepts no coding gets an identity copy, made once per entry by its
+     * first hit and kept beside the compressed one (docs/architecture.md, "What a stored response
+     * keeps"). A larger value keeps more bodies as they came, for caches whose clients mostly
+     * accept no coding.
+     */
+    public Builder compressionMinBytes(int value) {
+      compressionMinBytes = value;
       return this;
     }
 
@@ -428,7 +450,7 @@ public record ProxyConfig(
     /** Validates and builds. */
     public ProxyConfig build() {
       return new ProxyConfig(origin, listen, admin, adminToken, userCookie, userHeader, maximumBytes, compression,
-          maxHeaderBytes, maxCacheableBodyBytes, maxRequestBodyBytes, originConnectTimeout,
+          compressionMinBytes, maxHeaderBytes, maxCacheableBodyBytes, maxRequestBodyBytes, originConnectTimeout,
           originResponseTimeout, clientHeaderTimeout, clientIdleTimeout, clientBodyTimeout, clientSendTimeout, esi, esiMaxDepth,
           esiMaxIncludes, accessLog, ioThreads, shutdownGrace, rebuild, rebuildRate, rebuildConcurrency,
           staleWhileRebuild, transport, bodyFileDir);

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * the same as the one a kept {@code Hit} wrote.
  */
 class StoredFormHitTest extends ProxyTestSupport {
-  private static final String BODY = "x".repeat(1024);
+  /** Under {@link ProxyConfig#DEFAULT_COMPRESSION_MIN_BYTES}: stored as it came. */
+  private static final String BODY = "x".repeat(1000);
 
   private StoredResponse stored(String path) {
     Page p = proxy.cache().getIfPresent(new CacheKey(path, Vary.NO_VARY, Scope.PUBLIC));
@@ -37,7 +38,7 @@ class StoredFormHitTest extends ProxyTestSupport {
       assertThat(header(hit, "Cache-Status")).startsWith("Freshcache; hit; ttl=");
       assertThat(hit.body()).isEqualTo(BODY);
       assertThat(header(hit, "ETag")).isEqualTo("\"v1\"");
-      assertThat(header(hit, "Content-Length")).isEqualTo("1024");
+      assertThat(header(hit, "Content-Length")).isEqualTo("1000");
       assertThat(header(hit, "Server")).isEqualTo("origin/1");
       assertThat(header(hit, "Content-Type")).isEqualTo("text/plain; charset=utf-8");
       assertThat(header(hit, "Last-Modified")).isEqualTo("Tue, 01 Dec 2026 09:00:00 GMT");
@@ -49,7 +50,7 @@ class StoredFormHitTest extends ProxyTestSupport {
     }
     HttpResponse<String> head = send(HttpRequest.newBuilder(url("/small")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
     assertThat(head.body()).isEmpty();
-    assertThat(header(head, "Content-Length")).isEqualTo("1024");
+    assertThat(header(head, "Content-Length")).isEqualTo("1000");
     assertThat(stored("/small").keptHits()).isZero();
     assertThat(origin.count("/small")).isEqualTo(1);
   }
@@ -65,6 +66,36 @@ class StoredFormHitTest extends ProxyTestSupport {
     HttpResponse<String> notModified = get("/plain", "If-None-Match", etag);
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(stored("/plain").keptHits()).isZero();
+  }
+
+  @Test
+  void bodiesFromTheCompressionMinimumOnAreStoredCompressedAndAMinimumAboveKeepsThemAsTheyCame() throws Exception {
+    String page = "x".repeat(ProxyConfig.DEFAULT_COMPRESSION_MIN_BYTES);
+    origin.on("/page", TestOrigin.Reply.ok(page).header("Cache-Control", "max-age=60"));
+    start(b -> { });
+    get("/page");
+    assertThat(proxy.cache().getIfPresent(new CacheKey("/page", Vary.NO_VARY, Scope.PUBLIC)).storedEncoding())
+        .isEqualTo(io.freshcache.core.Encoding.GZIP);
+    HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(url("/page")).header("Accept-Encoding", "gzip").build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(header(gz, "Content-Encoding")).isEqualTo("gzip");
+    assertThat(gz.body().length).isLessThan(page.length() / 4);
+    assertThat(new String(new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(),
+        StandardCharsets.UTF_8)).isEqualTo(page);
+    assertThat(stored("/page").keptHits()).as("gzip clients get the stored bytes").isZero();
+    HttpResponse<String> identity = get("/page");
+    assertThat(identity.body()).isEqualTo(page);
+    assertThat(header(identity, "Vary")).isEqualTo("Accept-Encoding");
+    assertThat(stored("/page").keptHits()).as("the identity copy, kept once hit").isEqualTo(1);
+    proxy.close();
+
+    start(b -> b.compressionMinBytes(4096));
+    get("/page");
+    assertThat(proxy.cache().getIfPresent(new CacheKey("/page", Vary.NO_VARY, Scope.PUBLIC)).storedEncoding())
+        .isEqualTo(io.freshcache.core.Encoding.IDENTITY);
+    HttpResponse<String> asItCame = get("/page", "Accept-Encoding", "gzip");
+    assertThat(header(asItCame, "Content-Encoding")).isNull();
+    assertThat(asItCame.body()).isEqualTo(page);
   }
 
   @Test
