@@ -12,8 +12,8 @@
 #      proxy_cache, so the price of the log line is visible.
 #   3. Freshcache's invalidation of one tag covering 10,000 cached URLs (admin POST /invalidate):
 #      client time (curl) and server time (tookMicros), then a check that first/mid/last URL miss.
-#   4. Java heap per cached 1 KB object (live heap after a full GC, before and after 100,000 more
-#      objects), beside the RSS figure of step 1, since a JVM's RSS mostly tells its heap sizing.
+#   4. Memory per cached 1 KB object on a JVM whose heap shrinks to what is live: live heap and RSS
+#      after a full GC, before and after 100,000 more objects, then after one identity hit each.
 #   5. A JFR CPU profile of Freshcache serving 1 KB hits at 32 connections: where the budget goes.
 #
 # Output: bench/results/proxy/ (raw, git-ignored) and bench/results/proxy-summary.md (committed).
@@ -43,8 +43,10 @@ ORIGIN=http://127.0.0.1:18080
 # shellcheck source=bench/ab-lib.sh
 source "$root/bench/ab-lib.sh"
 JAVA_OPTS=${JAVA_OPTS:-"$BENCH_JAVA_OPTS"}
-# Memory is measured on a JVM that is not pre-touched, or its RSS would not grow with the objects.
-MEM_JAVA_OPTS=${MEM_JAVA_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC"}
+# Memory is measured on a JVM whose heap starts small and gives memory back after a full GC down to
+# what is live plus a fifth, so that its RSS tells what the objects hold, as the peers' RSS does; a
+# fixed heap's RSS tells only how much of it the fill's garbage touched.
+MEM_JAVA_OPTS=${MEM_JAVA_OPTS:-"-Xms64m -Xmx2g -XX:+UseG1GC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"}
 MEM_PORT=18092
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -94,33 +96,39 @@ for r in $(seq "$REPS"); do
 done
 
 # ---------------------------------------------------------------- 4: memory per cached object
-# A second Freshcache, not pre-touched (MEM_JAVA_OPTS), on CPU 1 while run 1's waits: RSS growth (as
-# peers.sh measures the others) and the live heap after a full GC, before and after $mem_objs
-# distinct 1 KB objects.
-log "freshcache: memory per cached 1 KB object ($mem_objs objects, a JVM that is not pre-touched)"
+# A second Freshcache (MEM_JAVA_OPTS) on CPU 1 while run 1's waits: after its code paths are warmed
+# with 20,000 other URLs (compiled code and metadata are the JVM's, not the objects'), the live heap
+# and the RSS after a full GC, before and after $mem_objs distinct 1 KB objects (misses, as peers.sh
+# fills the others), then after one hit each from a client that accepts no coding (as wrk and curl):
+# an entry stored compressed keeps a decoded copy for such clients from its first hit on.
+log "freshcache: memory per cached 1 KB object ($mem_objs objects)"
 taskset -c 1 $java_bin $MEM_JAVA_OPTS -jar "$jar" serve --origin $ORIGIN --listen 127.0.0.1:$MEM_PORT --io-threads 1 \
   --no-access-log > "$raw/fc-mem.out" 2>&1 &
 mem_pid=$!
 for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$MEM_PORT/1k.html" && break; sleep 0.2; done
-live_heap_kb() { # full GC, then the used heap in KB
-  jcmd "$1" GC.run > /dev/null
-  jcmd "$1" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K", "", v); print v; exit } }'
+for i in 1 2; do
+  curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$MEM_PORT/obj/warm[1-20000]" > /dev/null 2>&1 || true
+done
+after_gc() { # two full GCs (the second finds the first's leftovers), then "live-heap-KB RSS-KB"
+  jcmd "$1" GC.run > /dev/null; sleep 1; jcmd "$1" GC.run > /dev/null; sleep 1
+  echo "$(jcmd "$1" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K", "", v); print v; exit } }') \
+$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status")"
 }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-h0=$(live_heap_kb $mem_pid); r0=$(rss_kb $mem_pid)
+per_object() { echo $(( ($2 - $1) * 1024 / mem_objs )); }
+read -r h0 r0 <<< "$(after_gc $mem_pid)"
 curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$MEM_PORT/obj/[1-$mem_objs]?heap=1" > /dev/null 2>&1 || true
-sleep 2
-r1=$(rss_kb $mem_pid); h1=$(live_heap_kb $mem_pid)
+read -r h1 r1 <<< "$(after_gc $mem_pid)"
 chk="$(cache_status "http://127.0.0.1:$MEM_PORT/obj/1?heap=1") / $(cache_status "http://127.0.0.1:$MEM_PORT/obj/$mem_objs?heap=1")"
-# Then one hit per object from a client that accepts no coding (as wrk and curl): each entry stored
-# compressed keeps a decoded copy for such clients from its first hit on (docs/architecture.md).
 curl -s --parallel --parallel-max 32 -o /dev/null "http://127.0.0.1:$MEM_PORT/obj/[1-$mem_objs]?heap=1" > /dev/null 2>&1 || true
-h2=$(live_heap_kb $mem_pid)
+read -r h2 r2 <<< "$(after_gc $mem_pid)"
 kill -TERM $mem_pid; wait $mem_pid 2>/dev/null || true
-printf 'objects\theap_before_kb\theap_after_kb\tbytes_per_object\trss_before_kb\trss_after_kb\trss_bytes_per_object\tcheck\theap_after_identity_hits_kb\tbytes_per_object_after_identity_hits\n%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-  "$mem_objs" "$h0" "$h1" "$(( (h1 - h0) * 1024 / mem_objs ))" "$r0" "$r1" "$(( (r1 - r0) * 1024 / mem_objs ))" "$chk" \
-  "$h2" "$(( (h2 - h0) * 1024 / mem_objs ))" > "$raw/fc-heap.tsv"
-log "heap: ${h0}K -> ${h1}K: $(( (h1 - h0) * 1024 / mem_objs )) bytes/object; after identity hits ${h2}K: $(( (h2 - h0) * 1024 / mem_objs )); RSS ${r0}K -> ${r1}K; check $chk"
+{
+  printf 'objects\theap_before_kb\theap_after_kb\tbytes_per_object\trss_before_kb\trss_after_kb\trss_bytes_per_object\tcheck'
+  printf '\theap_after_identity_hits_kb\tbytes_per_object_after_identity_hits\trss_after_identity_hits_kb\trss_bytes_per_object_after_identity_hits\n'
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mem_objs" "$h0" "$h1" "$(per_object $h0 $h1)" "$r0" "$r1" \
+    "$(per_object $r0 $r1)" "$chk" "$h2" "$(per_object $h0 $h2)" "$r2" "$(per_object $r0 $r2)"
+} > "$raw/fc-heap.tsv"
+log "per object: heap $(per_object $h0 $h1) B, RSS $(per_object $r0 $r1) B; after identity hits: heap $(per_object $h0 $h2) B, RSS $(per_object $r0 $r2) B; check $chk"
 
 # ---------------------------------------------------------------- 5: JFR profile of 1 KB hits
 log "freshcache: JFR CPU profile of 1 KB hits, 32 connections, 20 s"
@@ -135,10 +143,12 @@ python3 "$root/bench/summarize-jfr.py" "$raw/hits-samples.txt" > "$raw/profile.m
 # peers.sh measures at saturation, where a server twice as fast also saturates the one wrk thread.
 # Here each connection waits DELAY_MS between requests (bench/paced.lua): about 16,000 requests a
 # second at 32 connections (2 ms) and at 256 (16 ms), which both servers sustain; Freshcache and
-# nginx proxy_cache alternate, REPS rounds.
+# nginx proxy_cache alternate, PACED_REPS rounds (5: a tail percentile of one 6 s round moves with
+# whatever else the shared machine ran in it, so the median of more rounds says more).
 log "latency at the same offered load: freshcache and nginx proxy_cache, 1 KB"
 printf 'target\tconns\tdelay_ms\trep\tresult\n' > "$raw/paced.tsv"
-for r in $(seq "$REPS"); do
+PACED_REPS=${PACED_REPS:-5}; [[ "${QUICK:-}" == 1 ]] && PACED_REPS=1
+for r in $(seq "$PACED_REPS"); do
   for c in $conns; do
     d=$(( c / 16 ))
     for t in freshcache:$PORT nginxcache:18081; do

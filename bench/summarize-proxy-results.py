@@ -121,17 +121,18 @@ def main(raw_dir):
     for r in rows(os.path.join(raw_dir, "mem.tsv")):
         print(f"| {r['target']} | {r['objects']} | {r['bytes_per_obj_rss']} | {r['bytes_per_obj_pss']} |")
     for r in rows(os.path.join(raw_dir, "fc-heap.tsv")):
-        if r.get("rss_bytes_per_object"):
-            print(f"| freshcache (a JVM not pre-touched) | {r['objects']} | {r['rss_bytes_per_object']} | - |")
-        print(f"| freshcache, live Java heap after full GC | {r['objects']} | {r['bytes_per_object']} (heap) | - |")
+        print(f"| freshcache (RSS after a full GC; heap shrinks to what is live) | {r['objects']} | "
+              f"{r['rss_bytes_per_object']} | - |")
+        print(f"| freshcache, live Java heap after a full GC | {r['objects']} | {r['bytes_per_object']} (heap) | - |")
         if r.get("bytes_per_object_after_identity_hits"):
-            print(f"| freshcache, the same after one identity hit each | {r['objects']} | "
-                  f"{r['bytes_per_object_after_identity_hits']} (heap) | - |")
+            print(f"| freshcache after one identity hit each: RSS / live heap | {r['objects']} | "
+                  f"{r.get('rss_bytes_per_object_after_identity_hits', '-')} / {r['bytes_per_object_after_identity_hits']} (heap) | - |")
     print()
-    print("A JVM's RSS mostly shows how far its heap has grown, not what the objects need; the live-heap")
-    print("rows are what the cached objects themselves hold (body, headers, entry, key, tags, index).")
-    print("Freshcache stores bodies of 1 KiB and more gzip-compressed (`--compression-min`); a client that")
-    print("accepts no coding gets a decoded copy, kept once the entry is hit: the last row.")
+    print("The peers' rows are RSS growth after peers.sh's fill (one miss per URL). Freshcache's are taken")
+    print("after a full GC on a JVM whose heap gives back what is not live (`-Xms64m`, `MaxHeapFreeRatio=20`),")
+    print("after its code was warmed with other URLs. It stores bodies of 1 KiB and more gzip-compressed")
+    print("(`--compression-min`); a client that accepts no coding gets a decoded copy, kept once the entry")
+    print("is hit by one: the last row.")
     print()
     paced = rows(os.path.join(raw_dir, "paced.tsv"))
     if paced:
