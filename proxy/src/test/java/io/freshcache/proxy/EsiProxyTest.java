@@ -148,6 +148,21 @@ class EsiProxyTest extends ProxyTestSupport {
   }
 
   @Test
+  void aCompressedFragmentIsDecodedOnceNotPerAssembly() {
+    String nav = "<nav>" + "<a href=\"/section\">section</a> ".repeat(60) + "</nav>"; // 2 KB: stored gzip
+    origin.on("/page", page("<main>page</main><esi:include src=\"/nav\"/>"));
+    origin.on("/nav", TestOrigin.Reply.ok(nav).header("Cache-Control", "max-age=60"));
+    start();
+    for (int i = 0; i < 5; i++) {
+      assertThat(get("/page").body()).isEqualTo("<main>page</main>" + nav);
+    }
+    assertThat(proxy.cache().getIfPresent(new io.freshcache.core.CacheKey("/nav", Vary.NO_VARY,
+        io.freshcache.core.Scope.PUBLIC)).storedEncoding()).isEqualTo(io.freshcache.core.Encoding.GZIP);
+    assertThat(proxy.stats().get("transcodes")).as("one decoded copy, kept with the fragment's entry").isEqualTo(1L);
+    assertThat(origin.count("/nav")).isEqualTo(1);
+  }
+
+  @Test
   void theDepthLimit() {
     origin.on("/deep", page("0<esi:include src=\"/d1\"/>"));
     origin.on("/d1", page("1<esi:include src=\"/d2\"/>"));
