@@ -988,22 +988,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     EsiAssembler.Fetched f = sr.status == 204 ? EsiAssembler.Fetched.body(new byte[0])
         : sr.template != null ? EsiAssembler.Fetched.template(sr.template)
-        : EsiAssembler.Fetched.body(identityBody(page, sr));
+        : EsiAssembler.Fetched.body(sr.identityBody(page, rt.stats.transcodes, rt.cache));
     return new EsiAssembly.Part(f, sr.etag(page), sub.key.scope().kind() == Scope.Kind.PUBLIC);
-  }
-
-  /**
-   * A fragment's body as assemblies need it, uncompressed: the stored bytes, or the decoded copy the
-   * entry keeps for identity clients (made by the first use, as a hit from such a client makes it),
-   * so that a compressed fragment is not inflated again by every assembly. A body too large to be
-   * kept as an array (a direct or file copy) is decoded per use.
-   */
-  private byte[] identityBody(Page page, StoredResponse sr) {
-    if (page.storedEncoding() == Encoding.IDENTITY) {
-      return page.storedBody();
-    }
-    StoredResponse.Hit h = sr.hit(page, Encoding.IDENTITY, true, rt.stats.transcodes, null, rt.cache);
-    return h != null && h.body != null ? h.body : page.body();
   }
 
   /** A fragment fetched for this request only (not stored): never shared. */

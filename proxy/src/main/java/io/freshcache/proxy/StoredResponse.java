@@ -437,6 +437,45 @@ final class StoredResponse implements Weighable {
     return h;
   }
 
+  /**
+   * {@code page}'s body uncompressed, for an ESI assembly that includes it: the stored bytes, or the
+   * decoded copy kept for identity clients, made here once if there is none yet (as an identity
+   * client's hit makes it, so the two share it), so that a compressed fragment is not inflated by
+   * every assembly. A body of {@link #DIRECT_BODY_BYTES} or more, which a kept {@code Hit} holds
+   * as a direct or file copy rather than an array, is decoded per use.
+   *
+   * @param transcodes counts the bodies converted from the stored coding
+   * @param cache the cache holding {@code page}: told to weigh it again when a copy is kept
+   */
+  byte[] identityBody(Page page, LongAdder transcodes, Freshcache cache) {
+    if (page.storedEncoding() == Encoding.IDENTITY) {
+      return page.storedBody();
+    }
+    Hit h = find(hits, Encoding.IDENTITY);
+    if (h != null && h.body != null) {
+      return h.body;
+    }
+    byte[] decoded = page.body();
+    transcodes.increment();
+    if (h != null || decoded.length >= DIRECT_BODY_BYTES) {
+      return decoded;
+    }
+    boolean kept = false;
+    synchronized (this) {
+      h = find(hits, Encoding.IDENTITY);
+      if (h == null) {
+        h = new Hit(this, page, Encoding.IDENTITY, null, decoded);
+        h.next = hits;
+        hits = h;
+        kept = true;
+      }
+    }
+    if (kept) {
+      cache.reweigh(page);
+    }
+    return h.body != null ? h.body : decoded;
+  }
+
   /** How many {@link Hit}s this response keeps (for tests: the stored form of a small body keeps none). */
   int keptHits() {
     int n = 0;
@@ -518,8 +557,12 @@ final class StoredResponse implements Weighable {
 
     /** @param files where a large body may go (kept hits only), or null */
     Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files) {
+      this(r, page, coding, files, coding == page.storedEncoding() ? page.storedBody() : page.body(coding));
+    }
+
+    /** @param bytes {@code page}'s body in {@code coding} */
+    private Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files, byte[] bytes) {
       this.coding = coding;
-      byte[] bytes = coding == page.storedEncoding() ? page.storedBody() : page.body(coding);
       length = bytes.length;
       ByteBuf codingLines = Unpooled.buffer(128);
       r.writeCodingLines(codingLines, page, coding, length);

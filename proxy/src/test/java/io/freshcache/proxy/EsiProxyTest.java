@@ -2,6 +2,7 @@ package io.freshcache.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshcache.core.Page;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -160,6 +161,21 @@ class EsiProxyTest extends ProxyTestSupport {
         io.freshcache.core.Scope.PUBLIC)).storedEncoding()).isEqualTo(io.freshcache.core.Encoding.GZIP);
     assertThat(proxy.stats().get("transcodes")).as("one decoded copy, kept with the fragment's entry").isEqualTo(1L);
     assertThat(origin.count("/nav")).isEqualTo(1);
+  }
+
+  @Test
+  void aLargeCompressedFragmentIsDecodedPerAssemblyAndKeepsNoCopy() {
+    String feed = "<li>item</li>".repeat(1600); // 20.8 KB: kept as an array it would be over the direct size
+    origin.on("/page", page("<main>page</main><esi:include src=\"/feed\"/>"));
+    origin.on("/feed", TestOrigin.Reply.ok(feed).header("Cache-Control", "max-age=60"));
+    start();
+    for (int i = 0; i < 3; i++) {
+      assertThat(get("/page").body()).isEqualTo("<main>page</main>" + feed);
+    }
+    Page p = proxy.cache().getIfPresent(new io.freshcache.core.CacheKey("/feed", Vary.NO_VARY, io.freshcache.core.Scope.PUBLIC));
+    assertThat(p.storedEncoding()).isEqualTo(io.freshcache.core.Encoding.GZIP);
+    assertThat(((StoredResponse) p.attachment()).keptHits()).isZero();
+    assertThat(proxy.stats().get("transcodes")).as("one decode per assembly").isEqualTo(3L);
   }
 
   @Test
