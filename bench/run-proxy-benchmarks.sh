@@ -16,7 +16,8 @@
 #      after a full GC, before and after 100,000 more objects, then after one identity hit each.
 #   5. A JFR CPU profile of Freshcache serving 1 KB hits at 32 connections: where the budget goes.
 #
-# Output: bench/results/proxy/ (raw, git-ignored) and bench/results/proxy-summary.md (committed).
+# Output: bench/results/proxy/ (raw, git-ignored), bench/results/proxy-summary.md and the plot
+# bench/results/proxy-hits.svg (committed).
 # Takes about 20 minutes on 2 cores. Needs root (peers.sh installs Debian packages, drops privileges).
 #
 # Usage: bench/run-proxy-benchmarks.sh        knobs: SKIP_BUILD=1, REPS=3, DUR=4, QUICK=1 (1 rep, 1k only)
@@ -183,5 +184,6 @@ PEERS_ROOT=/tmp/peers-fclog REPS=$REPS DUR=$DUR SIZES="$log2_sizes" CONNS="32" \
   bash "$peers" 2> "$raw/peers-run2.log" | tee "$raw/peers-run2.md"
 
 FC_JAVA_OPTS="$JAVA_OPTS" python3 "$root/bench/summarize-proxy-results.py" "$raw" > "$root/bench/results/proxy-summary.md"
-log "summary: bench/results/proxy-summary.md"
+python3 "$root/bench/plot-proxy-results.py" "$raw" "$root/bench/results/proxy-hits.svg"
+log "summary: bench/results/proxy-summary.md, plot: bench/results/proxy-hits.svg"
 cat "$root/bench/results/proxy-summary.md"

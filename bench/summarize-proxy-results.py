@@ -88,6 +88,8 @@ def main(raw_dir):
     print()
     print("## Freshcache against the peers, same run (per-round req/s ratios: median [min..max])")
     print()
+    print("Plotted in [proxy-hits.svg](proxy-hits.svg) (hits a second and CPU per hit of every target).")
+    print()
     print(ratio_table(raw, "freshcache", ["nginxcache", "varnish", "ats", "origin"]))
     print()
     print("`origin` is nginx serving the same bytes from its own files: the ceiling. The last two columns")
