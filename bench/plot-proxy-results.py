@@ -6,9 +6,12 @@ Usage: plot-proxy-results.py RAW_DIR OUT.svg
 
 Reads RAW_DIR/raw.tsv (peers.sh's rows, the kept ones) and draws, for each size and connection
 count, the median hits a second of every target (left) and its median server CPU per hit (right),
-Freshcache highlighted, with its ratio to nginx proxy_cache written beside it.
+Freshcache highlighted, with its ratio to nginx proxy_cache written beside it; then, from
+RAW_DIR/paced.tsv when there is one, Freshcache's and nginx proxy_cache's latency percentiles at the
+same offered load.
 """
 import csv
+import os
 import statistics
 import sys
 from html import escape
@@ -66,11 +69,34 @@ def bars(out, x0, y0, width, values, fmt, highlight_ratio):
         out.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 10}" font-weight="{weight}">{escape(note)}</text>')
 
 
+PERCENTILES = ["p50", "p90", "p99", "p99.9"]
+
+
+def load_paced(path):
+    """Medians over the rounds of each latency percentile (ms), per connection count and target."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    out = {}
+    for conns in sorted({r["conns"] for r in rows}, key=int):
+        for t in ("freshcache", "nginxcache"):
+            rs = [dict(kv.split("=") for kv in r["result"].split()) for r in rows
+                  if r["conns"] == conns and r["target"] == t and "p99=" in r["result"]]
+            if rs:
+                out[(conns, t)] = {p: statistics.median(float(x[p]) for x in rs) for p in PERCENTILES}
+                out[(conns, "delay")] = [r["delay_ms"] for r in rows if r["conns"] == conns][0]
+    return out
+
+
 def main(raw_dir, out_path):
     cells, data = load(raw_dir + "/raw.tsv")
+    paced = load_paced(raw_dir + "/paced.tsv")
+    paced_conns = sorted({c for c, t in paced if t == "freshcache"}, key=int)
     group_h = 16 * len(TARGETS) + 34
+    paced_h = 16 * 2 * len(PERCENTILES) + 40
     width, left = 980, 10
-    height = 70 + group_h * len(cells) + 30
+    height = 70 + group_h * len(cells) + (30 + paced_h * len(paced_conns) if paced_conns else 0) + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
@@ -99,6 +125,27 @@ def main(raw_dir, out_path):
         bars(out, 560, y + 20, 410, [(t, data[(size, conns, t)][1]) for t in present],
              lambda v: f"{v:.1f} µs", cpu_ratio)
         y += group_h
+    if paced_conns:
+        out.append(f'<text x="{left}" y="{y + 16}" font-size="13" font-weight="bold">Latency at the same '
+                   'offered load, 1 KB (bench/paced.lua; medians of the rounds; shorter is better)</text>')
+        y += 30
+        for conns in paced_conns:
+            out.append(f'<text x="{left}" y="{y + 12}" font-weight="bold">{conns} connections, each waiting '
+                       f'{paced[(conns, "delay")]} ms between requests</text>')
+            values = []
+            for p in PERCENTILES:
+                for t in ("freshcache", "nginxcache"):
+                    if (conns, t) in paced:
+                        values.append((t, paced[(conns, t)][p], p))
+            top = max(v for _, v, _ in values) or 1
+            for i, (t, v, p) in enumerate(values):
+                yy = y + 20 + i * 16
+                w = max(1.0, 700 * v / top)
+                out.append(f'<text x="{left}" y="{yy + 10}">{p}</text>')
+                out.append(f'<rect x="{left + 50}" y="{yy}" width="{w:.1f}" height="12" fill="{COLORS[t]}"/>')
+                weight = "bold" if t == "freshcache" else "normal"
+                out.append(f'<text x="{left + 54 + w:.1f}" y="{yy + 10}" font-weight="{weight}">{v:.2f} ms</text>')
+            y += paced_h
     out.append(f'<text x="10" y="{height - 10}" fill="#555">bench/run-proxy-benchmarks.sh: '
                'servers pinned to CPU 0, wrk -t1 on CPU 1 (shared/bench/peers.sh); docs/benchmarks.md '
                'explains each figure.</text>')
