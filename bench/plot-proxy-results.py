@@ -119,7 +119,9 @@ def main(raw_dir, out_path):
         ngx = data.get((size, conns, "nginxcache"))
         ratio = data.get((size, conns, "ratio"))
         rps_ratio = f"{ratio:.2f}x" if ratio else None
-        cpu_ratio = f"{ngx[1] / fc[1]:.2f}x less" if fc and ngx and fc[1] else None
+        cpu_ratio = None
+        if fc and ngx and fc[1] and ngx[1]:
+            cpu_ratio = f"{ngx[1] / fc[1]:.2f}x less" if ngx[1] >= fc[1] else f"{fc[1] / ngx[1]:.2f}x more"
         bars(out, left, y + 20, 520, [(t, data[(size, conns, t)][0]) for t in present],
              lambda v: f"{v:,.0f}/s", rps_ratio)
         bars(out, 560, y + 20, 410, [(t, data[(size, conns, t)][1]) for t in present],
