@@ -38,8 +38,9 @@ def load(path):
             if not rs:
                 continue
             rps = statistics.median(float(r["rps"]) for r in rs)
-            # server CPU per hit: USER_HZ ticks (100 a second) over the requests, in microseconds
-            cpu = statistics.median(float(r["srv_ticks"]) * 10_000 / float(r["requests"])
+            # server CPU per hit: USER_HZ ticks over the requests, in microseconds
+            hz = os.sysconf("SC_CLK_TCK")
+            cpu = statistics.median(float(r["srv_ticks"]) * 1e6 / hz / float(r["requests"])
                                     for r in rs if float(r["requests"]) > 0)
             data[(size, conns, t)] = (rps, cpu)
         # Freshcache against nginx proxy_cache as the summary gives it: the median of the per-round

@@ -20,6 +20,7 @@ jar="$root/cli/target/freshcache.jar"; tests="$root/proxy/target/test-classes"
 [[ -f "$jar" && -f "$tests/io/freshcache/proxy/BareNettyServer.class" ]] || { echo "build first (see the header)" >&2; exit 1; }
 require_origin "$ORIGIN"
 opts=$BENCH_JAVA_OPTS
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 variants=()
 for t in $TRANSPORTS; do variants+=("bare:$t" "freshcache:$t"); done
 [[ $NGINX == 1 ]] && variants+=("origin:-" "nginxcache:-")
@@ -30,8 +31,8 @@ measure() {
   local out t
   TIMEFORMAT='%R %U %S'
   { time taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s" -s "$root/bench/percentiles.lua" \
-      "http://127.0.0.1:$1/$SIZE.html" > /tmp/tail-vs-bare.out; } 2> /tmp/tail-vs-bare.time
-  out=$(cat /tmp/tail-vs-bare.out); t=$(cat /tmp/tail-vs-bare.time)
+      "http://127.0.0.1:$1/$SIZE.html" > "$tmp/wrk.out"; } 2> "$tmp/wrk.time"
+  out=$(cat "$tmp/wrk.out"); t=$(cat "$tmp/wrk.time")
   p() { echo "$out" | tail -1 | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
   echo "$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}') $(p p50) $(p p90) $(p p95) $(p p99) $(p p99.9) $(p max) \
 $(echo "$t" | awk '{printf "%.0f", 100 * ($2 + $3) / $1}')"

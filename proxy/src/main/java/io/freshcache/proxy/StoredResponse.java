@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * What the proxy keeps with a cache entry ({@code Content.attachment()}): the stored response's
@@ -416,16 +417,28 @@ final class StoredResponse implements Weighable {
       if (coding != stored) {
         transcodes.increment();
       }
-      return new Hit(this, page, coding, null);
+      return new Hit(this, page, coding);
     }
+    return keep(page, coding, () -> {
+      if (coding != stored) {
+        transcodes.increment();
+      }
+      return coding == stored ? page.storedBody() : page.body(coding);
+    }, files, cache);
+  }
+
+  /**
+   * The {@link Hit} this response keeps for {@code coding}, made from {@code bytes} under this
+   * response's lock if there is none yet (so a form is built at most once: a second thread waits
+   * for the first's), and then counted toward the cache's byte bound.
+   */
+  private Hit keep(Page page, Encoding coding, Supplier<byte[]> bytes, BodyFiles files, Freshcache cache) {
+    Hit h;
     boolean kept = false;
     synchronized (this) {
       h = find(hits, coding);
       if (h == null) {
-        if (coding != stored) {
-          transcodes.increment();
-        }
-        h = new Hit(this, page, coding, files);
+        h = new Hit(this, page, coding, files, bytes.get());
         h.next = hits;
         hits = h;
         kept = true;
@@ -460,19 +473,7 @@ final class StoredResponse implements Weighable {
     if (h != null || decoded.length >= DIRECT_BODY_BYTES) {
       return decoded;
     }
-    boolean kept = false;
-    synchronized (this) {
-      h = find(hits, Encoding.IDENTITY);
-      if (h == null) {
-        h = new Hit(this, page, Encoding.IDENTITY, null, decoded);
-        h.next = hits;
-        hits = h;
-        kept = true;
-      }
-    }
-    if (kept) {
-      cache.reweigh(page);
-    }
+    h = keep(page, Encoding.IDENTITY, () -> decoded, null, cache);
     return h.body != null ? h.body : decoded;
   }
 
@@ -555,12 +556,15 @@ final class StoredResponse implements Weighable {
      */
     final long heldBytes;
 
-    /** @param files where a large body may go (kept hits only), or null */
-    Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files) {
-      this(r, page, coding, files, coding == page.storedEncoding() ? page.storedBody() : page.body(coding));
+    /** For one response, kept by nobody. */
+    Hit(StoredResponse r, Page page, Encoding coding) {
+      this(r, page, coding, null, coding == page.storedEncoding() ? page.storedBody() : page.body(coding));
     }
 
-    /** @param bytes {@code page}'s body in {@code coding} */
+    /**
+     * @param files where a large body may go (kept hits only), or null
+     * @param bytes {@code page}'s body in {@code coding}
+     */
     private Hit(StoredResponse r, Page page, Encoding coding, BodyFiles files, byte[] bytes) {
       this.coding = coding;
       length = bytes.length;

@@ -221,6 +221,15 @@ class ClientTimeoutsTest extends ProxyTestSupport {
         .hasMessage("clientSendTimeout: PT0S (expected: 1ms..24h)");
   }
 
+  /** A client connected to the proxy with a small receive window, so the proxy's writes back up soon. */
+  private Socket slowReceiver() throws java.io.IOException {
+    Socket s = new Socket();
+    s.setReceiveBufferSize(16 * 1024);
+    s.connect(proxy.address(), 2000);
+    s.setSoTimeout((int) LATE_MILLIS + 2000);
+    return s;
+  }
+
   /**
    * A client that stops reading a large relayed response leaves the proxy unable to write: after the
    * send timeout the connection is closed (the response ends short), instead of holding it, and the
@@ -231,10 +240,7 @@ class ClientTimeoutsTest extends ProxyTestSupport {
     int length = 48 << 20;
     origin.on("/huge", TestOrigin.Reply.ok("x".repeat(length)).header("Cache-Control", "no-store"));
     start(b -> b.clientSendTimeout(Duration.ofMillis(500)));
-    try (Socket s = new Socket()) {
-      s.setReceiveBufferSize(16 * 1024);
-      s.connect(proxy.address(), 2000);
-      s.setSoTimeout((int) LATE_MILLIS + 2000);
+    try (Socket s = slowReceiver()) {
       send(s, "GET /huge HTTP/1.1\r\nHost: a\r\n\r\n");
       Thread.sleep(2500); // not reading: the proxy's writes back up, and its send timeout runs out
       long read = 0;
@@ -259,10 +265,7 @@ class ClientTimeoutsTest extends ProxyTestSupport {
     int length = 2 << 20;
     origin.on("/slow", TestOrigin.Reply.ok("y".repeat(length)).header("Cache-Control", "no-store").chunked());
     start(b -> b.clientSendTimeout(Duration.ofMillis(500)));
-    try (Socket s = new Socket()) {
-      s.setReceiveBufferSize(16 * 1024);
-      s.connect(proxy.address(), 2000);
-      s.setSoTimeout((int) LATE_MILLIS + 2000);
+    try (Socket s = slowReceiver()) {
       send(s, "GET /slow HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
       InputStream in = s.getInputStream();
       byte[] buf = new byte[256 * 1024];

@@ -27,6 +27,16 @@ class StoredFormHitTest extends ProxyTestSupport {
     return (StoredResponse) p.attachment();
   }
 
+  /** A GET from a client that accepts gzip, its body as sent. */
+  private HttpResponse<byte[]> getGzip(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(url(path)).header("Accept-Encoding", "gzip").build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static String gunzip(byte[] gzip) throws java.io.IOException {
+    return new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
+  }
+
   @Test
   void hitsOfASmallBodySendTheOriginsFieldsAndKeepNothing() {
     origin.on("/small", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60").header("ETag", "\"v1\"")
@@ -76,12 +86,10 @@ class StoredFormHitTest extends ProxyTestSupport {
     get("/page");
     assertThat(proxy.cache().getIfPresent(new CacheKey("/page", Vary.NO_VARY, Scope.PUBLIC)).storedEncoding())
         .isEqualTo(io.freshcache.core.Encoding.GZIP);
-    HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(url("/page")).header("Accept-Encoding", "gzip").build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> gz = getGzip("/page");
     assertThat(header(gz, "Content-Encoding")).isEqualTo("gzip");
     assertThat(gz.body().length).isLessThan(page.length() / 4);
-    assertThat(new String(new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(),
-        StandardCharsets.UTF_8)).isEqualTo(page);
+    assertThat(gunzip(gz.body())).isEqualTo(page);
     assertThat(stored("/page").keptHits()).as("gzip clients get the stored bytes").isZero();
     HttpResponse<String> identity = get("/page");
     assertThat(identity.body()).isEqualTo(page);
@@ -114,14 +122,12 @@ class StoredFormHitTest extends ProxyTestSupport {
     start(b -> { });
     get("/big");
     for (int i = 0; i < 3; i++) {
-      HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(url("/big")).header("Accept-Encoding", "gzip").build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> gz = getGzip("/big");
       assertThat(header(gz, "Content-Encoding")).isEqualTo("gzip");
       assertThat(header(gz, "ETag")).isEqualTo("W/\"b1\"");
       assertThat(header(gz, "Vary")).isEqualTo("Accept-Encoding");
       assertThat(header(gz, "Content-Length")).isEqualTo(String.valueOf(gz.body().length));
-      assertThat(new String(new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(),
-          StandardCharsets.UTF_8)).isEqualTo(big);
+      assertThat(gunzip(gz.body())).isEqualTo(big);
     }
     assertThat(stored("/big").keptHits()).as("the stored (gzip) form keeps nothing").isZero();
     HttpResponse<String> identity = get("/big");
