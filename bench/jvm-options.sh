@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# JVM options compared on 1 KB hits at saturation: each variant is a name and the java options of a
+# JVM options compared on hits at saturation (SIZE: 1k, 10k or 100k; 1k unless told): each variant is a name and the java options of a
 # Freshcache started for it, alternated ROUNDS times, pinned as peers.sh pins (server on CPU 0, wrk
 # on CPU 1). Per round: hits a second, the server's CPU per hit (utime + stime from /proc), the
 # latency percentiles (bench/percentiles.lua) and the young GC pauses in the measured 10 seconds.
@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/ab-lib.sh
 source "$root/bench/ab-lib.sh"
-ROUNDS=${ROUNDS:-3}; CONNS=${CONNS:-32}; ORIGIN=${ORIGIN:-http://127.0.0.1:18080}; PORT=18097
+ROUNDS=${ROUNDS:-3}; CONNS=${CONNS:-32}; SIZE=${SIZE:-1k}; ORIGIN=${ORIGIN:-http://127.0.0.1:18080}; PORT=18097
 BASE_OPTS=${BASE_OPTS:-"-Xms2g -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch"}
 jar="$root/cli/target/freshcache.jar"
 [[ -f "$jar" ]] || { echo "build first: mvn -B -DskipTests package -pl cli -am" >&2; exit 1; }
@@ -28,10 +28,10 @@ for r in $(seq "$ROUNDS"); do
     taskset -c 0 nice -n -20 java $BASE_OPTS $opts -Xlog:gc:file="$log" -jar "$jar" serve --origin "$ORIGIN" \
       --listen 127.0.0.1:$PORT --io-threads 1 --no-access-log > /dev/null 2>&1 &
     pid=$!
-    wait_and_warm $PORT "$CONNS"
+    wait_and_warm $PORT "$CONNS" "$SIZE.html"
     before=$(grep -c "Pause Young" "$log" || true)
     t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
-    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d10s -s "$root/bench/percentiles.lua" "http://127.0.0.1:$PORT/1k.html")
+    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d10s -s "$root/bench/percentiles.lua" "http://127.0.0.1:$PORT/$SIZE.html")
     t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     reqs=$(awk '/requests in/ {print $1}' <<< "$out")
