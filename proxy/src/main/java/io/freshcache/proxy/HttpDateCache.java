@@ -1,22 +1,17 @@
 package io.freshcache.proxy;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
  * The Date field value of the current second, formatted once per second and shared by every event
- * loop: a hit should not format a date.
+ * loop, for the responses the proxy makes itself (errors, passes without a Date). Hits send their
+ * entry's stored Date, written by {@link HttpDate#write} without a String.
  */
 final class HttpDateCache {
-  private record Formatted(long second, byte[] ascii, String text) {}
+  private record Formatted(long second, String text) {}
 
   // Replaced whole when the second changes; a racing replacement writes an equal value.
-  private volatile Formatted current = new Formatted(-1, new byte[0], "");
-
-  /** The IMF-fixdate for {@code nowMillis}, as ASCII bytes. */
-  byte[] ascii(long nowMillis) {
-    return formatted(nowMillis).ascii;
-  }
+  private volatile Formatted current = new Formatted(-1, "");
 
   /** The IMF-fixdate for {@code nowMillis}. */
   String text(long nowMillis) {
@@ -28,7 +23,7 @@ final class HttpDateCache {
     Formatted f = current;
     if (f.second != second) {
       String text = HttpDate.format(Instant.ofEpochSecond(second));
-      f = new Formatted(second, text.getBytes(StandardCharsets.US_ASCII), text);
+      f = new Formatted(second, text);
       current = f;
     }
     return f;

@@ -700,7 +700,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     HttpHeaders h = ex.request.headers();
     Encoding coding = AcceptEncoding.choose(acceptEncoding(h), page.storedEncoding());
     long now = rt.now();
-    byte[] date = rt.dates.ascii(now);
+    long date = sr.sentDateSecond(now);
     String cacheStatus = sr.upstreamCacheStatus.isEmpty() ? status.toString() : sr.upstreamCacheStatus + ", " + status;
     if (rt.closing) {
       ex.keepAlive = false;
@@ -816,7 +816,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       ex.keepAlive = false;
     }
     int connection = !ex.keepAlive ? 1 : ex.request.protocolVersion() == HttpVersion.HTTP_1_0 ? 2 : 0;
-    ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), rt.dates.ascii(now), sr.ageSeconds(now), cacheStatus,
+    ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), now / 1000, sr.ageSeconds(now), cacheStatus,
         connection);
     ex.cacheStatus = cacheStatus;
     ex.responseStarted = true;

@@ -261,6 +261,18 @@ final class StoredResponse implements Weighable {
     return new Fields(list);
   }
 
+  /**
+   * The Date a response from this entry carries, in epoch seconds: the stored one (the origin's, or
+   * when it sent none or an invalid one the time it was received), as every shared cache sends it.
+   * A Date of the time of sending would make downstream caches count the age twice: they take
+   * Expires minus Date as the lifetime and add Age to the apparent age (RFC 9111 section 4.2).
+   * {@code nowMillis} only stands in for a stored Date that IMF-fixdate cannot write.
+   */
+  long sentDateSecond(long nowMillis) {
+    long s = Math.floorDiv(dateMillis, 1000);
+    return s >= 0 && s <= HttpDate.LAST_WRITABLE_SECOND ? s : Math.floorDiv(nowMillis, 1000);
+  }
+
   /** The freshness this response was stored with, rebuilt. */
   Freshness freshness() {
     return new Freshness(directives, Instant.ofEpochMilli(receivedAtMillis - requestDelayMillis),
@@ -611,7 +623,7 @@ final class StoredResponse implements Weighable {
    * the per-request fields and the end of the header section, then the body unless it is direct or
    * {@code head}; in one buffer.
    */
-  ByteBuf hitBlock(ByteBufAllocator alloc, Hit hit, boolean head, byte[] date, long age, String cacheStatus,
+  ByteBuf hitBlock(ByteBufAllocator alloc, Hit hit, boolean head, long dateSecond, long age, String cacheStatus,
       int connection) {
     boolean inline = !head && hit.body != null;
     byte[] statusLine = statusLine();
@@ -620,7 +632,7 @@ final class StoredResponse implements Weighable {
     b.writeBytes(statusLine).writeBytes(shared.bytes);
     writeOwnLines(b);
     b.writeBytes(hit.extra);
-    writePerRequest(b, date, age, cacheStatus, connection);
+    writePerRequest(b, dateSecond, age, cacheStatus, connection);
     if (inline) {
       b.writeBytes(hit.body);
     }
@@ -633,7 +645,7 @@ final class StoredResponse implements Weighable {
    * writes, with the lines a {@link Hit} would keep (ETag, Vary, Content-Encoding,
    * Content-Length, Via) written from this entry's fields instead.
    */
-  ByteBuf storedBlock(ByteBufAllocator alloc, Page page, boolean head, byte[] date, long age, String cacheStatus,
+  ByteBuf storedBlock(ByteBufAllocator alloc, Page page, boolean head, long dateSecond, long age, String cacheStatus,
       int connection) {
     byte[] body = page.storedBody();
     byte[] statusLine = statusLine();
@@ -642,7 +654,7 @@ final class StoredResponse implements Weighable {
     b.writeBytes(statusLine).writeBytes(shared.bytes);
     writeOwnLines(b);
     writeCodingLines(b, page, page.storedEncoding(), body.length);
-    writePerRequest(b, date, age, cacheStatus, connection);
+    writePerRequest(b, dateSecond, age, cacheStatus, connection);
     if (!head) {
       b.writeBytes(body);
     }
@@ -802,14 +814,15 @@ final class StoredResponse implements Weighable {
    *
    * @param connection 0: nothing, 1: Connection: close, 2: Connection: keep-alive (HTTP/1.0)
    */
-  static ByteBuf perRequest(ByteBufAllocator alloc, byte[] date, long age, String cacheStatus, int connection) {
+  static ByteBuf perRequest(ByteBufAllocator alloc, long dateSecond, long age, String cacheStatus, int connection) {
     ByteBuf b = alloc.buffer(96 + cacheStatus.length());
-    writePerRequest(b, date, age, cacheStatus, connection);
+    writePerRequest(b, dateSecond, age, cacheStatus, connection);
     return b;
   }
 
-  private static void writePerRequest(ByteBuf b, byte[] date, long age, String cacheStatus, int connection) {
-    b.writeBytes(DATE).writeBytes(date);
+  private static void writePerRequest(ByteBuf b, long dateSecond, long age, String cacheStatus, int connection) {
+    b.writeBytes(DATE);
+    HttpDate.write(b, dateSecond);
     if (age >= 0) {
       b.writeBytes(AGE);
       writeLong(b, age);

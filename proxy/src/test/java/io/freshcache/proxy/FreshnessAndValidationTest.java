@@ -139,6 +139,33 @@ class FreshnessAndValidationTest extends ProxyTestSupport {
     assertThat(header(later, "Cache-Status")).matches("Freshcache; hit; ttl=(88|89)");
   }
 
+  /**
+   * A downstream cache takes Expires minus Date as the lifetime and adds Age to the apparent age: a
+   * Date of the time of sending would count the time spent in our cache twice. (The test origin,
+   * the JDK's server, always sends its own Date.)
+   */
+  @Test
+  void responsesFromTheCacheCarryTheStoredDateSoDownstreamCachesSeeTheRemainingLifetime() throws Exception {
+    origin.on("/d", TestOrigin.Reply.ok("dated").header("Expires", HttpDate.format(java.time.Instant.now().plusSeconds(60)))
+        .header("ETag", "\"d\""));
+    start();
+    HttpResponse<String> miss = get("/d");
+    assertThat(header(miss, "Cache-Status")).contains("stored");
+    String date = header(miss, "Date");
+    Thread.sleep(2100);
+    HttpResponse<String> hit = get("/d");
+    assertThat(header(hit, "Cache-Status")).contains("hit");
+    assertThat(header(hit, "Date")).isEqualTo(date);
+    long age = Long.parseLong(header(hit, "Age"));
+    assertThat(age).isBetween(2L, 3L);
+    long lifetime = HttpDate.parse(header(hit, "Expires")).getEpochSecond() - HttpDate.parse(date).getEpochSecond();
+    long ttl = Long.parseLong(header(hit, "Cache-Status").replaceAll(".*ttl=(-?\\d+).*", "$1"));
+    assertThat(lifetime - age).as("freshness left downstream, to our ttl (whole seconds)").isBetween(ttl - 1, ttl + 1);
+    HttpResponse<String> notModified = get("/d", "If-None-Match", "\"d\"");
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(header(notModified, "Date")).isEqualTo(date);
+  }
+
   @Test
   void requestNoCacheGoesToTheOrigin() {
     AtomicInteger n = new AtomicInteger();

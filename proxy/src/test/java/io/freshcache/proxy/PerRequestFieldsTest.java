@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** The per-request fields of a hit, whose numbers are written digit by digit rather than through a String. */
 class PerRequestFieldsTest {
-  private static final byte[] DATE = "Tue, 01 Dec 2026 10:00:00 GMT".getBytes(StandardCharsets.US_ASCII);
+  /** Tue, 01 Dec 2026 10:00:00 GMT. */
+  private static final long DATE = java.time.Instant.parse("2026-12-01T10:00:00Z").getEpochSecond();
 
   private static String block(long age, int connection) {
     ByteBuf b = StoredResponse.perRequest(UnpooledByteBufAllocator.DEFAULT, DATE, age, "Freshcache; hit", connection);
