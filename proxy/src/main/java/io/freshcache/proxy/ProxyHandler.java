@@ -992,6 +992,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     return new EsiAssembly.Part(f, sr.etag(page), sub.key.scope().kind() == Scope.Kind.PUBLIC);
   }
 
+  /** A Content-Encoding value other than identity, or null: a body whose bytes are not the representation's. */
+  static String contentCoding(String contentEncoding) {
+    return contentEncoding == null || contentEncoding.isBlank() || contentEncoding.trim().equalsIgnoreCase("identity")
+        ? null : contentEncoding;
+  }
+
   /** A fragment fetched for this request only (not stored): never shared. */
   private EsiAssembly.Part partOf(int status, Fields response, byte[] body) {
     String failed = fragmentFailure(status);
@@ -1001,8 +1007,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (status == 204) {
       body = new byte[0];
     }
-    String coding = response.first("Content-Encoding");
-    if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+    String coding = contentCoding(response.first("Content-Encoding"));
+    if (coding != null) {
       return EsiAssembly.Part.failure("origin sent a " + Fields.printable(coding) + " body");
     }
     EsiTemplate t = EsiTemplate.literal(body);
@@ -1220,13 +1226,29 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       started = true;
       if (rt.config.esi() && !ex.isHead() && code == 200 && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
-        esiHead = head;
-        esiBody = Unpooled.compositeBuffer(1024);
-        if (applyHeaders && call != null && !call.isDone()) {
-          call.read();
+        if (contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)) != null) {
+          // Markup inside a coded body cannot be read without decoding it: relayed as it came, with
+          // its Content-Encoding (the proxy asked for identity; the origin is at fault).
+          LOG.warn("{} {}: the origin asked for ESI but sent a {} body; relayed unprocessed", ex.method, ex.resource,
+              Fields.printable(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)));
+        } else {
+          startEsi(call, head);
+          return;
         }
-        return;
       }
+      relayHead(call, head, code);
+    }
+
+    /** Collects the body to assemble it ({@link #collectEsi}) instead of relaying it. */
+    private void startEsi(OriginCall call, HttpResponse head) {
+      esiHead = head;
+      esiBody = Unpooled.compositeBuffer(1024);
+      if (applyHeaders && call != null && !call.isDone()) {
+        call.read();
+      }
+    }
+
+    private void relayHead(OriginCall call, HttpResponse head, int code) {
       HttpHeaders h = new DefaultHttpHeaders();
       h.set(head.headers());
       ProxyRuntime.stripHopByHop(h);

@@ -228,10 +228,6 @@ class CompressionTest extends ProxyTestSupport {
 
   // ------------------------------------------------------------------ helpers
 
-  private static String gunzip(byte[] b) throws IOException {
-    return new String(new GZIPInputStream(new ByteArrayInputStream(b)).readAllBytes(), StandardCharsets.UTF_8);
-  }
-
   private static String unzstd(byte[] b, int length) {
     return new String(Zstd.decompress(b, length), StandardCharsets.UTF_8);
   }
@@ -245,17 +241,7 @@ class CompressionTest extends ProxyTestSupport {
   }
 
   private HttpResponse<byte[]> send(String method, String path, String... headers) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(url(path)).method(method, HttpRequest.BodyPublishers.noBody());
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    try {
-      return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return send(HttpRequest.newBuilder(url(path)).method(method, HttpRequest.BodyPublishers.noBody()),
+        HttpResponse.BodyHandlers.ofByteArray(), headers);
   }
 }

@@ -41,6 +41,32 @@ class EsiProxyTest extends ProxyTestSupport {
     });
   }
 
+  /**
+   * The proxy asks for identity; an origin that gzips anyway cannot have its markup read. The page
+   * is relayed as it came, labelled with its coding, rather than as gzip bytes a browser would show
+   * as text.
+   */
+  @Test
+  void aGzipPageAskingForEsiIsRelayedWithItsCodingNotAsBytes() throws Exception {
+    String markup = "<p>a</p><esi:include src=\"/frag\"/><p>b</p>";
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(markup.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    origin.on("/gz", TestOrigin.Reply.ok("").body(gz.toByteArray()).header("Content-Encoding", "gzip")
+        .header("Surrogate-Control", ESI).header("Cache-Control", "max-age=60"));
+    origin.on("/frag", TestOrigin.Reply.ok("fragment").header("Cache-Control", "max-age=60"));
+    start();
+    for (String acceptEncoding : new String[] {"gzip", "identity"}) {
+      HttpResponse<byte[]> r = getBytes("/gz", "Accept-Encoding", acceptEncoding);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(header(r, "Content-Encoding")).isEqualTo("gzip");
+      assertThat(gunzip(r.body())).isEqualTo(markup);
+      assertThat(header(r, "Surrogate-Control")).isNull();
+    }
+    assertThat(origin.count("/frag")).isZero();
+  }
+
   @Test
   void aPublicPageWithAPerUserBarIsOneSharedEntryPlusOneBarPerUser() {
     AtomicInteger pages = new AtomicInteger();

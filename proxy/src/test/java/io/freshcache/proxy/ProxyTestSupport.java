@@ -80,11 +80,20 @@ abstract class ProxyTestSupport {
   }
 
   HttpResponse<String> send(HttpRequest.Builder b, String... headers) {
+    return send(b, HttpResponse.BodyHandlers.ofString(), headers);
+  }
+
+  /** A GET whose body is kept as sent (coded bodies stay coded). */
+  HttpResponse<byte[]> getBytes(String path, String... headers) {
+    return send(HttpRequest.newBuilder(url(path)).GET(), HttpResponse.BodyHandlers.ofByteArray(), headers);
+  }
+
+  <T> HttpResponse<T> send(HttpRequest.Builder b, HttpResponse.BodyHandler<T> body, String... headers) {
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
     try {
-      return client.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      return client.send(b.timeout(Duration.ofSeconds(10)).build(), body);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -130,6 +139,15 @@ abstract class ProxyTestSupport {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);
       }
+    }
+  }
+
+  static String gunzip(byte[] gzip) {
+    try {
+      return new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gzip)).readAllBytes(),
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

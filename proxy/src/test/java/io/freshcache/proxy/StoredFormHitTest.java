@@ -33,10 +33,6 @@ class StoredFormHitTest extends ProxyTestSupport {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private static String gunzip(byte[] gzip) throws java.io.IOException {
-    return new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
-  }
-
   @Test
   void hitsOfASmallBodySendTheOriginsFieldsAndKeepNothing() {
     origin.on("/small", TestOrigin.Reply.ok(BODY).header("Cache-Control", "max-age=60").header("ETag", "\"v1\"")
