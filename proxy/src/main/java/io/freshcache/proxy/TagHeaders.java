@@ -35,20 +35,28 @@ import java.util.Set;
  * Prefixes covered by a shorter prefix are dropped (each one is a scan of all tag states in core).
  *
  * <p><b>Bad input.</b> Invalid tags are skipped and reported in {@code rejected} with the reason.
- * Limits guard against a misbehaving origin: at most {@value #MAX_TAGS} distinct tags (or
- * invalidations) per response and at most {@value #MAX_HEADER_CHARS} characters of field values in
- * all; what lies beyond is rejected too. Dropping a <em>valid</em> dependency would leave a cached
- * response that an invalidation cannot reach, so {@link Dependencies#complete()} is false then, and
- * the server must not store the response. An invalid tag, by contrast, could never be invalidated
- * anyway ({@code invalidate} rejects it just the same), so skipping it keeps the result complete.
+ * Limits guard against a misbehaving origin: at most {@value #MAX_TAGS} distinct dependency tags per
+ * response and at most {@value #MAX_HEADER_CHARS} characters of their field values in all; what lies
+ * beyond is rejected too. Dropping a <em>valid</em> dependency would leave a cached response that an
+ * invalidation cannot reach, so {@link Dependencies#complete()} is false then, and the server must
+ * not store the response. An invalid tag, by contrast, could never be invalidated anyway ({@code
+ * invalidate} rejects it just the same), so skipping it keeps the result complete.
+ *
+ * <p>Invalidations have no such limit: dropping one would serve stale pages to the very client
+ * that made the change. They are bounded by the origin's header section ({@value
+ * #MAX_INVALIDATION_CHARS} characters, the origin client's limit), each costs a version bump, and
+ * covered prefixes are merged in one sort.
  */
 final class TagHeaders {
 
-  /** The most distinct tags (or invalidations) taken from one response. */
+  /** The most distinct dependency tags taken from one response. */
   static final int MAX_TAGS = 256;
 
-  /** The most characters of tag field values read from one response. */
+  /** The most characters of dependency field values read from one response. */
   static final int MAX_HEADER_CHARS = 16 * 1024;
+
+  /** The most characters of Cache-Invalidate values read: the whole header section the origin client accepts. */
+  static final int MAX_INVALIDATION_CHARS = 64 * 1024;
 
   /** The dependency headers, in the order they are read. */
   static final List<String> DEPENDENCY_HEADERS = List.of("Cache-Tag", "Surrogate-Key", "xkey");
@@ -117,7 +125,7 @@ final class TagHeaders {
    * white space).
    */
   static Dependencies dependencies(List<String> lines) {
-    Scan scan = scan(lines);
+    Scan scan = scan(lines, MAX_HEADER_CHARS);
     Map<String, Tag> tags = new LinkedHashMap<>();
     for (String token : scan.tokens) {
       Tag tag = parse(token, scan);
@@ -157,44 +165,31 @@ final class TagHeaders {
 
   /** The invalidations in Cache-Invalidate field lines. */
   static Invalidations invalidations(List<String> lines) {
-    Scan scan = scan(lines);
+    Scan scan = scan(lines, MAX_INVALIDATION_CHARS);
     Set<String> exact = new LinkedHashSet<>();
     Set<String> prefixes = new LinkedHashSet<>();
     for (String token : scan.tokens) {
       Tag tag = parse(token, scan);
-      if (tag == null) {
-        continue;
+      if (tag != null) {
+        (tag.isPattern() ? prefixes : exact).add(tag.isPattern() ? tag.path() + "/" : tag.toString());
       }
-      String target = tag.isPattern() ? tag.path() + "/" : tag.toString();
-      Set<String> into = tag.isPattern() ? prefixes : exact;
-      if (into.contains(target)) {
-        continue;
-      }
-      if (exact.size() + prefixes.size() == MAX_TAGS) {
-        scan.rejected.add(new Rejected(Fields.printable(token),
-            "invalidation limit reached: " + MAX_TAGS + " per response (expected: at most " + MAX_TAGS
-                + "; use a pattern such as 'page:Projects/**')"));
-        scan.complete = false;
-        continue;
-      }
-      into.add(target);
     }
     return new Invalidations(new ArrayList<>(exact), minimalPrefixes(prefixes), scan.rejected, scan.complete);
   }
 
-  /** The prefixes not covered by a shorter one, in order of appearance. */
+  /**
+   * The prefixes not covered by a shorter one, sorted. Those that start with a given prefix sort
+   * right after it, together, so one pass keeping the last kept prefix finds them all.
+   */
   private static List<String> minimalPrefixes(Set<String> prefixes) {
+    List<String> sorted = new ArrayList<>(prefixes);
+    java.util.Collections.sort(sorted);
     List<String> out = new ArrayList<>();
-    for (String p : prefixes) {
-      boolean covered = false;
-      for (String q : prefixes) {
-        if (q.length() < p.length() && p.startsWith(q)) {
-          covered = true;
-          break;
-        }
-      }
-      if (!covered) {
+    String kept = null;
+    for (String p : sorted) {
+      if (kept == null || !p.startsWith(kept)) {
         out.add(p);
+        kept = p;
       }
     }
     return out;
@@ -206,17 +201,17 @@ final class TagHeaders {
     boolean complete = true;
   }
 
-  /** Splits lines on commas and white space, up to {@link #MAX_HEADER_CHARS} characters. */
-  private static Scan scan(List<String> lines) {
+  /** Splits lines on commas and white space, up to {@code limit} characters. */
+  private static Scan scan(List<String> lines, int limit) {
     Scan scan = new Scan();
-    int budget = MAX_HEADER_CHARS;
+    int budget = limit;
     for (String line : lines) {
       String text = line;
       if (text.length() > budget) {
         String kept = cutAtSeparator(text, budget);
         scan.rejected.add(new Rejected(Fields.printable(text.substring(kept.length())),
-            "beyond " + MAX_HEADER_CHARS + " characters of tag fields (expected: at most "
-                + MAX_HEADER_CHARS + " characters per response)"));
+            "beyond " + limit + " characters of tag fields (expected: at most "
+                + limit + " characters per response)"));
         scan.complete = false;
         text = kept;
         budget = kept.length(); // nothing after a cut is read, even if it would fit

@@ -34,6 +34,31 @@ class InvalidationHeadersTest extends ProxyTestSupport {
     assertThat(get("/wiki/Alpha").body()).isEqualTo("alpha v2");
   }
 
+  /** More tags than one response may depend on are still all invalidated: none is dropped. */
+  @Test
+  void aCacheInvalidateNamingThreeHundredTagsInvalidatesEveryOne() {
+    AtomicInteger version = new AtomicInteger(1);
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      int n = i;
+      origin.on("/m/" + i, r -> TestOrigin.Reply.ok("m" + n + " v" + version.get())
+          .header("Cache-Control", "max-age=600").header("Cache-Tag", "t" + n));
+      all.append(i == 0 ? "" : ", ").append("t").append(i);
+    }
+    origin.on("/bulk-edit", r -> {
+      version.incrementAndGet();
+      return TestOrigin.Reply.ok("saved").header("Cache-Invalidate", all.toString());
+    });
+    start();
+    for (int i = 0; i < 300; i++) {
+      assertThat(get("/m/" + i).body()).isEqualTo("m" + i + " v1");
+    }
+    send(HttpRequest.newBuilder(url("/bulk-edit")).POST(HttpRequest.BodyPublishers.ofString("x")));
+    for (int i = 0; i < 300; i++) {
+      assertThat(get("/m/" + i).body()).as("/m/" + i).isEqualTo("m" + i + " v2");
+    }
+  }
+
   @Test
   void prefixInvalidation() {
     AtomicInteger version = new AtomicInteger(1);

@@ -45,8 +45,6 @@ final class ProxyMemoryMain {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     String hits = args.length > 1 ? args[1] : "identity";
     byte[] page = peersPage(1024);
-    // The JDK server writes head and body apart: with Nagle on, each response waits for a delayed ACK (40 ms).
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     try (TestOrigin origin = new TestOrigin().quiet()) {
       origin.onPrefix("/obj/", r -> nginxLike(page));
       origin.onPrefix("/warm/", r -> nginxLike(page));

@@ -29,9 +29,6 @@ public final class RebuildStormMain {
   private RebuildStormMain() {}
 
   public static void main(String[] args) throws Exception {
-    // The test origin is the JDK's HTTP server, which leaves Nagle's algorithm on by default: its
-    // 40 ms stalls, not the proxy, would then set the pace.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     int pages = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int originMillis = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     System.out.printf(Locale.ROOT, "rebuild storm: %d pages invalidated at once, origin takes %d ms per page%n%n",

@@ -81,6 +81,12 @@ final class TestOrigin implements AutoCloseable {
     }
   }
 
+  static {
+    // The JDK's server writes a response's head and body apart; with Nagle on, the body waits for
+    // the proxy's delayed ACK of the head, and every origin fetch took about 40 ms more.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "test-origin");
