@@ -1183,7 +1183,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       h.set(SurrogateControl.CAPABILITY_HEADER, capability.isBlank()
           ? SurrogateControl.CAPABILITY : capability + ", " + SurrogateControl.CAPABILITY);
     }
-    String uri = req.uri().startsWith("/") ? req.uri() : ex.resource;
+    // The resource, not the target as sent: what is stored under a normalized key must be what the
+    // origin answers for that key, or '/a/../b' could store anything the origin says for it as '/b'.
+    String uri = ex.resource != null ? ex.resource : req.uri();
     HttpMethod method = forCache ? HttpMethod.GET : req.method();
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, h);
   }

@@ -67,6 +67,23 @@ class CachedGetTest extends ProxyTestSupport {
     assertThat(r.header("Accept-Encoding")).isEqualTo("identity");
   }
 
+  /**
+   * The cache key is the normalized path, so the origin must be asked for that path: were it sent
+   * the target as written, whatever the origin answers for '/d/./x/../Home' would be stored as
+   * '/d/Home' for everyone.
+   */
+  @Test
+  void theOriginIsAskedForTheNormalizedPathTheEntryIsStoredUnder() {
+    origin.on("/d/Home", TestOrigin.Reply.ok("home").header("Cache-Control", "max-age=60"));
+    origin.onPrefix("/d/", r -> TestOrigin.Reply.ok("not home: " + r.uri()).header("Cache-Control", "max-age=60"));
+    start();
+    String raw = raw("GET /d/./x/../%48ome HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    assertThat(raw).startsWith("HTTP/1.1 200").endsWith("\r\n\r\nhome");
+    assertThat(origin.received).extracting(TestOrigin.Received::uri).containsExactly("/d/Home");
+    assertThat(get("/d/Home").body()).isEqualTo("home");
+    assertThat(header(get("/d/Home"), "Cache-Status")).contains("hit");
+  }
+
   /** Java's HttpClient offers HTTP/2 by default ({@code Upgrade: h2c}); declining it must not bypass the cache. */
   @Test
   void anH2cUpgradeOfferIsDeclinedAndTheCacheStillServes() throws Exception {
