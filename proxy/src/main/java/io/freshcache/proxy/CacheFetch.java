@@ -215,6 +215,10 @@ final class CacheFetch implements OriginCall.Listener {
     byte[] bytes = ByteBufUtil.getBytes(b);
     b.release();
     Fields stored = StoredFields.forStorage(response, d.strip(), resAt).withoutAll(StoredResponse.NOT_STORED);
+    if (!d.strip().isEmpty()) {
+      Fields withheld = response.filter(line -> d.strip().contains(Fields.lower(line.name())));
+      ex.fillerOnly = withheld.lines().isEmpty() ? null : withheld;
+    }
     StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
         stored, f, vary, StoredResponse.upstream(response.all("Cache-Status")), false);
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");

@@ -111,6 +111,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** Set by the renderer when this request's render ran: only then may it use a PassThrough. */
     volatile boolean leader;
     volatile boolean revalidated;
+    /**
+     * Lines of the origin's response the cache must not store nor reuse (qualified {@code private}
+     * and {@code no-cache}, RFC 9111 sections 5.2.2.4 and 5.2.2.7), which only this request, whose
+     * fetch it is, gets: a session cookie on a cacheable page reaches the user who caused it. Null
+     * when there are none.
+     */
+    volatile Fields fillerOnly;
     /** The entry the usable test refused (stale): for revalidation and stale-if-error. */
     volatile Page stale;
     volatile CacheStatus.Fwd staleFwd;
@@ -709,6 +716,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     long age = sr.ageSeconds(now);
     ex.cacheStatus = cacheStatus;
     ex.responseStarted = true;
+    Fields extra = hit ? null : ex.fillerOnly;
     if (h.contains(HttpHeaderNames.IF_NONE_MATCH) || h.contains(HttpHeaderNames.IF_MODIFIED_SINCE)) {
       Fields conditions = Fields.EMPTY;
       for (String v : h.getAll(HttpHeaderNames.IF_NONE_MATCH)) {
@@ -722,7 +730,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         rt.stats.notModified.increment();
         ByteBuf block = StoredResponse.notModifiedBlock(ctx.alloc(), stored);
         raw.write(block, raw.voidPromise());
-        ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), date, age, cacheStatus, connection);
+        ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), date, age, cacheStatus, connection, extra);
         ex.status = 304;
         ex.bytesOut = block.readableBytes() + tail.readableBytes();
         complete(ex, raw.write(tail));
@@ -730,8 +738,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
     StoredResponse.Hit enc = sr.hit(page, coding, hit, rt.stats.transcodes, rt.bodyFiles, rt.cache);
-    ByteBuf block = enc == null ? sr.storedBlock(ctx.alloc(), page, ex.isHead(), date, age, cacheStatus, connection)
-        : sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection);
+    ByteBuf block = enc == null ? sr.storedBlock(ctx.alloc(), page, ex.isHead(), date, age, cacheStatus, connection, extra)
+        : sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection, extra);
     ex.status = sr.status;
     ex.bytesOut = block.readableBytes();
     if (ex.isHead() || enc == null || enc.body != null) {
@@ -817,7 +825,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     int connection = !ex.keepAlive ? 1 : ex.request.protocolVersion() == HttpVersion.HTTP_1_0 ? 2 : 0;
     ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), now / 1000, sr.ageSeconds(now), cacheStatus,
-        connection);
+        connection, null);
     ex.cacheStatus = cacheStatus;
     ex.responseStarted = true;
     // If-None-Match only: Last-Modified and Date describe the page's template, not the assembly.

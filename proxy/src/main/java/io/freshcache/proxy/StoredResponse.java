@@ -624,7 +624,7 @@ final class StoredResponse implements Weighable {
    * {@code head}; in one buffer.
    */
   ByteBuf hitBlock(ByteBufAllocator alloc, Hit hit, boolean head, long dateSecond, long age, String cacheStatus,
-      int connection) {
+      int connection, Fields extra) {
     boolean inline = !head && hit.body != null;
     byte[] statusLine = statusLine();
     ByteBuf b = alloc.ioBuffer(statusLine.length + shared.bytes.length + sentEnd + DATE_LINES_BYTES
@@ -632,7 +632,7 @@ final class StoredResponse implements Weighable {
     b.writeBytes(statusLine).writeBytes(shared.bytes);
     writeOwnLines(b);
     b.writeBytes(hit.extra);
-    writePerRequest(b, dateSecond, age, cacheStatus, connection);
+    writePerRequest(b, dateSecond, age, cacheStatus, connection, extra);
     if (inline) {
       b.writeBytes(hit.body);
     }
@@ -646,7 +646,7 @@ final class StoredResponse implements Weighable {
    * Content-Length, Via) written from this entry's fields instead.
    */
   ByteBuf storedBlock(ByteBufAllocator alloc, Page page, boolean head, long dateSecond, long age, String cacheStatus,
-      int connection) {
+      int connection, Fields extra) {
     byte[] body = page.storedBody();
     byte[] statusLine = statusLine();
     ByteBuf b = alloc.ioBuffer(statusLine.length + shared.bytes.length + lines.length + DATE_LINES_BYTES + 192
@@ -654,7 +654,7 @@ final class StoredResponse implements Weighable {
     b.writeBytes(statusLine).writeBytes(shared.bytes);
     writeOwnLines(b);
     writeCodingLines(b, page, page.storedEncoding(), body.length);
-    writePerRequest(b, dateSecond, age, cacheStatus, connection);
+    writePerRequest(b, dateSecond, age, cacheStatus, connection, extra);
     if (!head) {
       b.writeBytes(body);
     }
@@ -814,13 +814,16 @@ final class StoredResponse implements Weighable {
    *
    * @param connection 0: nothing, 1: Connection: close, 2: Connection: keep-alive (HTTP/1.0)
    */
-  static ByteBuf perRequest(ByteBufAllocator alloc, long dateSecond, long age, String cacheStatus, int connection) {
+  static ByteBuf perRequest(ByteBufAllocator alloc, long dateSecond, long age, String cacheStatus, int connection,
+      Fields extra) {
     ByteBuf b = alloc.buffer(96 + cacheStatus.length());
-    writePerRequest(b, dateSecond, age, cacheStatus, connection);
+    writePerRequest(b, dateSecond, age, cacheStatus, connection, extra);
     return b;
   }
 
-  private static void writePerRequest(ByteBuf b, long dateSecond, long age, String cacheStatus, int connection) {
+  /** Date, Age, Cache-Status, Connection, then {@code extra}'s lines (null: none), and the end of the header section. */
+  private static void writePerRequest(ByteBuf b, long dateSecond, long age, String cacheStatus, int connection,
+      Fields extra) {
     b.writeBytes(DATE);
     HttpDate.write(b, dateSecond);
     if (age >= 0) {
@@ -833,6 +836,14 @@ final class StoredResponse implements Weighable {
       b.writeBytes(CLOSE);
     } else if (connection == 2) {
       b.writeBytes(KEEP_ALIVE);
+    }
+    if (extra != null) {
+      for (Fields.Field f : extra.lines()) {
+        b.writeBytes(CRLF);
+        b.writeCharSequence(f.name(), StandardCharsets.ISO_8859_1);
+        b.writeByte(':').writeByte(' ');
+        b.writeCharSequence(f.value(), StandardCharsets.ISO_8859_1);
+      }
     }
     b.writeBytes(END);
   }

@@ -13,7 +13,7 @@ class PerRequestFieldsTest {
   private static final long DATE = java.time.Instant.parse("2026-12-01T10:00:00Z").getEpochSecond();
 
   private static String block(long age, int connection) {
-    ByteBuf b = StoredResponse.perRequest(UnpooledByteBufAllocator.DEFAULT, DATE, age, "Freshcache; hit", connection);
+    ByteBuf b = StoredResponse.perRequest(UnpooledByteBufAllocator.DEFAULT, DATE, age, "Freshcache; hit", connection, null);
     try {
       return b.toString(StandardCharsets.US_ASCII);
     } finally {

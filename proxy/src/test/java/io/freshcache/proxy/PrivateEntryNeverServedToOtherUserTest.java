@@ -42,6 +42,34 @@ class PrivateEntryNeverServedToOtherUserTest extends ProxyTestSupport {
     assertThat(get("/me", "Cookie", "session=alice").body()).isEqualTo(a1.body());
   }
 
+  /**
+   * RFC 9111 sections 5.2.2.4 and 5.2.2.7: fields named by a qualified private or no-cache are not
+   * stored nor reused, but the response to the request that fetched it is the origin's own: the
+   * user whose visit set a session cookie gets it; nobody else ever does, nor a coalesced waiter.
+   */
+  @Test
+  void fieldsTheCacheMayNotStoreReachTheRequestThatFetchedThemAndNoOther() throws Exception {
+    origin.on("/welcome", TestOrigin.Reply.ok("welcome").delay(300)
+        .header("Cache-Control", "max-age=60, private=\"Set-Cookie\", no-cache=\"X-Secret\"")
+        .header("Set-Cookie", "sid=alice-session; HttpOnly").header("X-Secret", "s3").header("ETag", "\"w\""));
+    start();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> filler = client.sendAsync(
+        java.net.http.HttpRequest.newBuilder(url("/welcome")).build(), HttpResponse.BodyHandlers.ofString());
+    await(() -> origin.count("/welcome") == 1, "the fetch");
+    HttpResponse<String> waiter = get("/welcome");
+    HttpResponse<String> first = filler.get();
+    assertThat(header(first, "Cache-Status")).contains("stored");
+    assertThat(header(first, "Set-Cookie")).isEqualTo("sid=alice-session; HttpOnly");
+    assertThat(header(first, "X-Secret")).isEqualTo("s3");
+    assertThat(header(waiter, "Cache-Status")).contains("collapsed");
+    assertThat(waiter.body()).isEqualTo("welcome");
+    for (HttpResponse<String> other : java.util.List.of(waiter, get("/welcome"), get("/welcome", "If-None-Match", "\"w\""))) {
+      assertThat(header(other, "Set-Cookie")).isNull();
+      assertThat(header(other, "X-Secret")).isNull();
+    }
+    assertThat(origin.count("/welcome")).isEqualTo(1);
+  }
+
   @Test
   void privateWithoutIdentitySourceIsNeverCached() {
     AtomicInteger n = new AtomicInteger();
