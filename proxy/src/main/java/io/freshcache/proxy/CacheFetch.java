@@ -177,7 +177,10 @@ final class CacheFetch implements OriginCall.Listener {
     Freshness f = Freshness.of(response, reqAt, resAt);
     Fields request = Fields.of(ex.request.headers());
     Storability.Decision d = Storability.decide("GET", status, request, response, f, ex.identity != null);
-    Vary vary = Vary.of(response);
+    Vary sent = Vary.of(response);
+    // The key's Vary: the fill asked for identity whatever the client accepts, so the client's
+    // Accept-Encoding selected nothing (the origin's Vary is still sent, see StoredResponse).
+    Vary vary = sent.withoutAcceptEncoding();
     if (!d.store()) {
       boolean hfp = switch (d.reason()) {
         case REQUEST_NO_STORE, AUTHORIZATION, PRIVATE -> false;
@@ -220,7 +223,7 @@ final class CacheFetch implements OriginCall.Listener {
       ex.fillerOnly = withheld.lines().isEmpty() ? null : withheld;
     }
     StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
-        stored, f, vary, StoredResponse.upstream(response.all("Cache-Status")), false);
+        stored, f, sent, StoredResponse.upstream(response.all("Cache-Status")), false);
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     if (rt.config.esi() && SurrogateControl.wantsEsi(response)) {
       EsiTemplate t;

@@ -118,6 +118,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
      * when there are none.
      */
     volatile Fields fillerOnly;
+    /** Whether a waiter was sent round the lookup again after its leader learned the resource's profile. */
+    boolean lookedUpAgain;
     /** The entry the usable test refused (stale): for revalidation and stale-if-error. */
     volatile Page stale;
     volatile CacheStatus.Fwd staleFwd;
@@ -598,7 +600,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (cause instanceof PassThrough pt) {
       if (!ex.leader) {
         // Possibly another user's response: never ours to use (nor to release: the leader owns it).
-        // Ask the origin ourselves.
+        if (!ex.lookedUpAgain && (pt.reason.equals("vary-changed") || pt.reason.equals("private"))) {
+          // The leader's response taught the resource's Vary or scope: looked up again under the key
+          // it implies, the waiters of a cold burst share one fetch instead of each asking the origin.
+          ex.lookedUpAgain = true;
+          ex.key = null;
+          ex.stale = null;
+          ex.swr = null;
+          lookup(ex);
+          return;
+        }
         forward(ex, fwdOfMiss(ex), "collapsed-pass");
         return;
       }

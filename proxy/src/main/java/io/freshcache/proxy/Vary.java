@@ -76,6 +76,22 @@ record Vary(List<String> names, boolean star) {
     return names.isEmpty() ? NONE : new Vary(new ArrayList<>(names), false);
   }
 
+  /**
+   * This Vary without {@code accept-encoding}: the key of a response fetched with {@code
+   * Accept-Encoding: identity} whatever the client sent, which the client's field cannot have
+   * selected. Keying on it would store one copy per distinct Accept-Encoding a client sends (nginx
+   * and Apache send {@code Vary: Accept-Encoding} on nearly everything) and pass every first
+   * request through.
+   */
+  Vary withoutAcceptEncoding() {
+    if (star || !names.contains("accept-encoding")) {
+      return this;
+    }
+    List<String> rest = new ArrayList<>(names);
+    rest.remove("accept-encoding");
+    return rest.isEmpty() ? NONE : new Vary(rest, false);
+  }
+
   /** Whether this Vary never matches ({@code *} or invalid): the response must not be stored. */
   boolean isStar() {
     return star;

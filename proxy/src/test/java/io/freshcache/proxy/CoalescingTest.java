@@ -50,4 +50,53 @@ class CoalescingTest extends ProxyTestSupport {
     HttpResponse<String> later = get("/mine", "X-Who", "z");
     assertThat(header(later, "Cache-Status")).contains("fwd=bypass").contains("hit-for-pass");
   }
+
+  /**
+   * The fill asks the origin for identity whatever the client accepts, so an origin's Vary:
+   * Accept-Encoding (nginx and Apache send it on nearly everything) selects nothing: one fetch and
+   * one entry for every client, and the field is still sent on.
+   */
+  @Test
+  void varyAcceptEncodingMakesOneEntryForEveryCodingAndAColdBurstOneFetch() {
+    origin.on("/ae", TestOrigin.Reply.ok("x".repeat(2000)).header("Cache-Control", "max-age=60")
+        .header("Vary", "Accept-Encoding").delay(300));
+    start(b -> b.ioThreads(4));
+    String[] codings = {"gzip", "br, gzip", "gzip, deflate, br, zstd", "identity", "zstd"};
+    List<CompletableFuture<HttpResponse<byte[]>>> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String coding = codings[i % codings.length];
+      all.add(CompletableFuture.supplyAsync(() -> getBytes("/ae", "Accept-Encoding", coding)));
+    }
+    for (CompletableFuture<HttpResponse<byte[]>> f : all) {
+      HttpResponse<byte[]> r = f.join();
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(header(r, "Vary")).containsIgnoringCase("accept-encoding");
+    }
+    assertThat(origin.count("/ae")).isEqualTo(1);
+    assertThat(header(getBytes("/ae", "Accept-Encoding", "deflate"), "Cache-Status")).contains("hit");
+    assertThat(origin.count("/ae")).isEqualTo(1);
+  }
+
+  /**
+   * The first response of a resource that varies teaches its Vary; the requests that waited on it
+   * look up again under the key it implies and share one more fetch, rather than each going to the
+   * origin.
+   */
+  @Test
+  void aColdBurstOnAResourceThatVariesMakesTwoFetchesNotOnePerRequest() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/lang", r -> TestOrigin.Reply.ok(r.header("Accept-Language") + " " + n.incrementAndGet())
+        .header("Cache-Control", "max-age=60").header("Vary", "Accept-Language").delay(300));
+    start(b -> b.ioThreads(4));
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      all.add(CompletableFuture.supplyAsync(() -> get("/lang", "Accept-Language", "fr")));
+    }
+    for (CompletableFuture<HttpResponse<String>> f : all) {
+      assertThat(f.join().body()).startsWith("fr ");
+    }
+    assertThat(origin.count("/lang")).isEqualTo(2);
+    assertThat(get("/lang", "Accept-Language", "de").body()).isEqualTo("de 3");
+    assertThat(get("/lang", "Accept-Language", "fr").body()).isEqualTo("fr 2");
+  }
 }
