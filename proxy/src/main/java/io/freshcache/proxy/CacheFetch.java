@@ -145,7 +145,7 @@ final class CacheFetch implements OriginCall.Listener {
         }
         out.completeExceptionally(new OriginFailure(prev == null
             ? "origin: 304 to a request without validators" : "origin: 304 that does not match the stored response",
-            false, null));
+            false, true, null));
         return;
       }
       Fields freshened = StoredFields.freshen(prevFields, response, resAt).withoutAll(StoredResponse.NOT_STORED);

@@ -205,7 +205,7 @@ final class OriginCall {
     if (msg instanceof HttpResponse r) {
       if (r.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
-        fail(new OriginFailure("origin: malformed response: " + r.decoderResult().cause().getMessage(), false, null));
+        fail(new OriginFailure("origin: malformed response: " + r.decoderResult().cause().getMessage(), false, true, null));
         return;
       }
       int code = r.status().code();
@@ -229,7 +229,7 @@ final class OriginCall {
       }
       if (c.decoderResult().isFailure()) {
         c.release();
-        fail(new OriginFailure("origin: malformed body: " + c.decoderResult().cause().getMessage(), false, null));
+        fail(new OriginFailure("origin: malformed body: " + c.decoderResult().cause().getMessage(), false, true, null));
         return;
       }
       if (c instanceof LastHttpContent) {

@@ -631,7 +631,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       LOG.debug("{} {}: {}", ex.method, ex.resource, of.getMessage());
-      error(ex, of.status(), of.timeout ? "origin timed out" : "origin unreachable", false);
+      error(ex, of.status(), of.clientText(), false);
       return;
     }
     if (cause instanceof RenderTimeoutException) {
@@ -1384,7 +1384,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         esiBody.release();
         esiBody = null;
         if (!ex.clientGone && current == ex) {
-          error(ex, failure.status(), failure.timeout ? "origin timed out" : "origin unreachable", false);
+          error(ex, failure.status(), failure.clientText(), false);
         }
         return;
       }
@@ -1396,7 +1396,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (serveStaleIfError(ex, "stale-if-error")) {
           return;
         }
-        error(ex, failure.status(), failure.timeout ? "origin timed out" : "origin unreachable", false);
+        error(ex, failure.status(), failure.clientText(), false);
         return;
       }
       // Mid-body: the client can only learn of it by the connection closing early.
@@ -1435,7 +1435,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     h.set(HttpHeaderNames.DATE, rt.dates.text(rt.now()));
     h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    ex.cacheStatus = NAME + "; detail=" + code;
+    ex.cacheStatus = NAME + "; detail=error-" + code; // a token (RFC 9211: detail is a String or a Token)
     h.set("Cache-Status", ex.cacheStatus);
     setConnection(ex, h);
     ex.status = code;

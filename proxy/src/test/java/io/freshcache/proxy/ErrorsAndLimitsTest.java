@@ -25,6 +25,8 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
     HttpResponse<String> r = get("/x");
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(r.body()).isEqualTo("origin unreachable\n");
+    // RFC 9211: detail is a String or a Token, and a Token does not start with a digit.
+    assertThat(header(r, "Cache-Status")).isEqualTo("Freshcache; detail=error-502");
   }
 
   @Test
@@ -146,6 +148,7 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
       proxy = FreshcacheProxy.start(config().origin(URI.create("http://127.0.0.1:" + s.getLocalPort())).build());
       HttpResponse<String> r = get("/x");
       assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(r.body()).isEqualTo("bad response from origin\n");
       t.join(2000);
     }
   }
