@@ -613,7 +613,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         forward(ex, fwdOfMiss(ex), "collapsed-pass");
         return;
       }
-      if (pt.originError && serveStaleIfError(ex, "stale-if-error")) {
+      if (pt.originError && serveStaleIfError(ex, pt.head.status().code())) {
         pt.discard();
         return;
       }
@@ -627,7 +627,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (cause instanceof OriginFailure of) {
       rt.stats.originErrors.increment();
-      if (serveStaleIfError(ex, "stale-if-error")) {
+      if (serveStaleIfError(ex, 0)) {
         return;
       }
       LOG.debug("{} {}: {}", ex.method, ex.resource, of.getMessage());
@@ -688,8 +688,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  /** Serves the refused entry instead of an origin failure, if its directives (or the request's max-stale) allow. */
-  private boolean serveStaleIfError(Exchange ex, String detail) {
+  /**
+   * Serves the refused entry instead of an origin failure, if its directives (or the request's
+   * max-stale) allow. The request was forwarded, so its Cache-Status is not a hit (RFC 9211 section
+   * 2.1) but {@code fwd=stale}, with the origin's status when it answered ({@code originStatus}, 0
+   * when it did not).
+   */
+  private boolean serveStaleIfError(Exchange ex, int originStatus) {
     Page stale = ex.stale;
     if (stale == null || !(stale.attachment() instanceof StoredResponse sr)) {
       return false;
@@ -698,7 +703,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return false;
     }
     rt.stats.staleServed.increment();
-    servePage(ex, stale, CacheStatus.hit().ttl(sr.ttlSeconds(rt.now())).detail(detail));
+    CacheStatus status = CacheStatus.fwd(CacheStatus.Fwd.STALE).ttl(sr.ttlSeconds(rt.now()));
+    if (originStatus > 0) {
+      status = status.fwdStatus(originStatus);
+    }
+    servePage(ex, stale, status.detail("stale-if-error"));
     return true;
   }
 
@@ -1393,7 +1402,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       if (!started) {
         LOG.debug("{} {}: {}", ex.method, ex.resource, failure.getMessage());
-        if (serveStaleIfError(ex, "stale-if-error")) {
+        if (serveStaleIfError(ex, 0)) {
           return;
         }
         error(ex, failure.status(), failure.clientText(), false);
