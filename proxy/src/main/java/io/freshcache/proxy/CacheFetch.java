@@ -150,6 +150,19 @@ final class CacheFetch implements OriginCall.Listener {
       }
       Fields freshened = StoredFields.freshen(prevFields, response, resAt).withoutAll(StoredResponse.NOT_STORED);
       Freshness f = Freshness.of(freshened, reqAt, resAt);
+      // The freshened response is a new response to store (RFC 9111 section 4.3.4): a 304 that adds
+      // Set-Cookie or makes it private must not leave a shared entry carrying them.
+      Storability.Decision d = Storability.decide("GET", prev.status, Fields.of(ex.request.headers()), freshened, f,
+          ex.identity != null);
+      boolean userScoped = d.store() && d.scope() == Storability.Scope.USER;
+      if (!d.store() || userScoped && ctx.key().scope().kind() != Scope.Kind.USER) {
+        if (userScoped || d.reason() == Storability.Reason.PRIVATE) {
+          rt.profiles.put(ex.resource, new ProxyRuntime.Profile(prev.vary.withoutAcceptEncoding(), true));
+        }
+        passWhole(previous.body(), freshened, d.store() ? "private" : reason(d.reason()), false);
+        return;
+      }
+      withhold(response, d);
       String[] tags = TagHeaders.dependencies(response).tags().isEmpty()
           ? previous.tags().toArray(String[]::new)
           : tagsOf(response);
@@ -218,10 +231,7 @@ final class CacheFetch implements OriginCall.Listener {
     byte[] bytes = ByteBufUtil.getBytes(b);
     b.release();
     Fields stored = StoredFields.forStorage(response, d.strip(), resAt).withoutAll(StoredResponse.NOT_STORED);
-    if (!d.strip().isEmpty()) {
-      Fields withheld = response.filter(line -> d.strip().contains(Fields.lower(line.name())));
-      ex.fillerOnly = withheld.lines().isEmpty() ? null : withheld;
-    }
+    withhold(response, d);
     StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
         stored, f, sent, StoredResponse.upstream(response.all("Cache-Status")), false);
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
@@ -241,6 +251,14 @@ final class CacheFetch implements OriginCall.Listener {
       bytes = literalOutput(t); // only removed markup: what every request would get
     }
     out.complete(new Content(bytes, type, sr));
+  }
+
+  /** Keeps for the request that fetched {@code response} the lines the decision does not let the cache store. */
+  private void withhold(Fields response, Storability.Decision d) {
+    if (!d.strip().isEmpty()) {
+      Fields withheld = response.filter(line -> d.strip().contains(Fields.lower(line.name())));
+      ex.fillerOnly = withheld.lines().isEmpty() ? null : withheld;
+    }
   }
 
   /** The response's dependency tags, malformed ones logged and skipped; null if a limit cut some off. */
@@ -265,10 +283,11 @@ final class CacheFetch implements OriginCall.Listener {
     }
   }
 
-  /** A complete response built from stored fields, passed through (a freshened entry that may no longer be stored). */
+  /** The revalidated response built from freshened fields, passed through (a freshened entry that may not be stored). */
   private void passWhole(byte[] bytes, Fields fields, String why, boolean hfp) {
     io.netty.handler.codec.http.DefaultHttpResponse r = new io.netty.handler.codec.http.DefaultHttpResponse(
-        head.protocolVersion(), io.netty.handler.codec.http.HttpResponseStatus.OK, fields.toNetty());
+        head.protocolVersion(), io.netty.handler.codec.http.HttpResponseStatus.valueOf(revalidating.status),
+        fields.toNetty());
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     out.completeExceptionally(new PassThrough(r, Unpooled.wrappedBuffer(bytes), null, why, hfp));
   }

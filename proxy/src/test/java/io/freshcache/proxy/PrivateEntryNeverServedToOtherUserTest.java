@@ -70,6 +70,42 @@ class PrivateEntryNeverServedToOtherUserTest extends ProxyTestSupport {
     assertThat(origin.count("/welcome")).isEqualTo(1);
   }
 
+  /**
+   * A 304 is the origin's answer to one user's revalidation: a Set-Cookie or a private in it
+   * concerns that user. Merged into the shared entry, it would be served to everyone after.
+   */
+  @Test
+  void aRevalidationWhose304SetsACookieOrTurnsPrivateNeverReachesOtherUsers() throws Exception {
+    for (String path : new String[] {"/cookie304", "/private304"}) {
+      origin.on(path, r -> {
+        if (!"\"r1\"".equals(r.header("If-None-Match"))) {
+          return TestOrigin.Reply.ok("page").header("Cache-Control", "max-age=1").header("ETag", "\"r1\"");
+        }
+        TestOrigin.Reply notModified = TestOrigin.Reply.status(304).header("ETag", "\"r1\"");
+        return path.equals("/cookie304")
+            ? notModified.header("Cache-Control", "max-age=60").header("Set-Cookie", "sid=for-" + r.header("Cookie"))
+            : notModified.header("Cache-Control", "private, max-age=60").header("X-For", "" + r.header("Cookie"));
+      });
+    }
+    start();
+    get("/cookie304");
+    get("/private304");
+    Thread.sleep(2100);
+    HttpResponse<String> alice = get("/cookie304", "Cookie", "alice");
+    assertThat(alice.body()).isEqualTo("page");
+    assertThat(header(alice, "Set-Cookie")).isEqualTo("sid=for-alice");
+    assertThat(header(get("/private304", "Cookie", "alice"), "X-For")).isEqualTo("alice");
+    for (String path : new String[] {"/cookie304", "/private304"}) {
+      for (String other : new String[] {"bob", null}) {
+        HttpResponse<String> r = other == null ? get(path) : get(path, "Cookie", other);
+        assertThat(r.body()).isEqualTo("page");
+        assertThat(r.headers().allValues("Set-Cookie")).noneMatch(v -> v.contains("alice"));
+        assertThat(r.headers().allValues("X-For")).noneMatch(v -> v.contains("alice"));
+        assertThat(header(r, "Cache-Status")).doesNotContain("hit");
+      }
+    }
+  }
+
   @Test
   void privateWithoutIdentitySourceIsNeverCached() {
     AtomicInteger n = new AtomicInteger();
