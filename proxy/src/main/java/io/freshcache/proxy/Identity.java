@@ -40,13 +40,22 @@ final class Identity {
     return cookie != null || header != null;
   }
 
-  /** The hashed identity of a request, or null if it has none (or none is configured). */
+  /**
+   * The hashed identity of a request, or null if it has none (or none is configured), or if it names
+   * more than one: an application may read the first of two {@code sid} cookies or the last (a
+   * sibling subdomain can plant one), and keying on the other would store one user's page in
+   * another's scope. Such a request gets no per-user entry at all.
+   */
   String of(HttpHeaders headers) {
     String value = null;
     if (header != null) {
-      value = headers.get(header);
-      if (value != null && value.isBlank()) {
-        value = null;
+      List<String> lines = headers.getAll(header);
+      for (String line : lines) {
+        String v = line.isBlank() ? null : line;
+        if (v != null && value != null && !v.equals(value)) {
+          return null;
+        }
+        value = v != null ? v : value;
       }
     }
     if (value == null && cookie != null) {
@@ -66,8 +75,12 @@ final class Identity {
     }
   }
 
-  /** The first non-empty value of cookie {@code name} in Cookie field lines (RFC 6265 section 5.4 syntax). */
+  /**
+   * The non-empty value of cookie {@code name} in Cookie field lines (RFC 6265 section 5.4 syntax), or
+   * null when it is absent, empty, or given twice with different values.
+   */
   static String cookieValue(List<String> lines, String name) {
+    String found = null;
     for (String line : lines) {
       for (String pair : line.split(";")) {
         int eq = pair.indexOf('=');
@@ -80,11 +93,14 @@ final class Identity {
             v = v.substring(1, v.length() - 1);
           }
           if (!v.isEmpty()) {
-            return v;
+            if (found != null && !found.equals(v)) {
+              return null;
+            }
+            found = v;
           }
         }
       }
     }
-    return null;
+    return found;
   }
 }

@@ -43,6 +43,40 @@ class PrivateEntryNeverServedToOtherUserTest extends ProxyTestSupport {
   }
 
   /**
+   * The application may read either of two session cookies (a sibling subdomain can plant one): the
+   * victim's page, keyed under the planted one, would be the attacker's next hit. A request that
+   * names two identities gets no per-user entry at all.
+   */
+  @Test
+  void aRequestNamingTwoUsersGetsNoPerUserEntry() {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/inbox", r -> {
+      String cookie = r.header("Cookie");
+      String who = cookie == null ? "anonymous" : cookie.substring(cookie.lastIndexOf('=') + 1); // the last one wins
+      return TestOrigin.Reply.ok("inbox of " + who + " #" + n.incrementAndGet()).header("Cache-Control", "private, max-age=60");
+    });
+    start(b -> b.userCookie("sid"));
+    assertThat(get("/inbox", "Cookie", "sid=mallory").body()).startsWith("inbox of mallory");
+    HttpResponse<String> victim = get("/inbox", "Cookie", "sid=mallory; sid=victim");
+    assertThat(victim.body()).startsWith("inbox of victim");
+    assertThat(get("/inbox", "Cookie", "sid=mallory; sid=victim").body()).as("never stored").isNotEqualTo(victim.body());
+    assertThat(get("/inbox", "Cookie", "sid=mallory").body()).doesNotContain("victim");
+    assertThat(get("/inbox", "Cookie", "sid=mallory").body()).doesNotContain("victim");
+    // The same value twice names one user.
+    assertThat(Identity.cookieValue(java.util.List.of("sid=a; sid=a"), "sid")).isEqualTo("a");
+    assertThat(Identity.cookieValue(java.util.List.of("sid=a", "x=1; sid=b"), "sid")).isNull();
+  }
+
+  @Test
+  void aRequestWithTwoUserHeadersGetsNoPerUserEntry() {
+    origin.on("/h", r -> TestOrigin.Reply.ok("for " + r.headers().get("X-User")).header("Cache-Control", "private, max-age=60"));
+    start(b -> b.userHeader("X-User"));
+    get("/h", "X-User", "mallory");
+    assertThat(get("/h", "X-User", "mallory", "X-User", "victim").body()).contains("victim");
+    assertThat(get("/h", "X-User", "mallory").body()).doesNotContain("victim");
+  }
+
+  /**
    * RFC 9111 sections 5.2.2.4 and 5.2.2.7: fields named by a qualified private or no-cache are not
    * stored nor reused, but the response to the request that fetched it is the origin's own: the
    * user whose visit set a session cookie gets it; nobody else ever does, nor a coalesced waiter.
