@@ -45,6 +45,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -1175,13 +1176,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     relay.onContent(pt.call, pt.call == null ? new DefaultLastHttpContent(pt.body) : new io.netty.handler.codec.http.DefaultHttpContent(pt.body));
   }
 
+  /** Request fields that tell an origin which host, scheme or URL the client used: unkeyed, so never forwarded. */
+  private static final List<String> CLIENT_ROUTING_FIELDS = List.of("X-Forwarded-Host", "X-Forwarded-Server",
+      "X-Forwarded-Port", "X-Forwarded-Scheme", "X-Forwarded-Prefix", "Forwarded", "X-Original-URL", "X-Rewrite-URL",
+      "X-Original-Host", "X-Host");
+
   /** The request to send to the origin for this exchange. */
   private HttpRequest originRequest(Exchange ex, boolean forCache) {
     HttpRequest req = ex.request;
     HttpHeaders h = new DefaultHttpHeaders();
     h.set(req.headers());
     ProxyRuntime.stripHopByHop(h);
-    String clientHost = req.headers().get(HttpHeaderNames.HOST);
     h.remove(HttpHeaderNames.EXPECT);
     if (forCache) {
       // A shared fetch: no client conditions or ranges (we want the whole representation), and an
@@ -1194,8 +1199,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
     }
     h.set(HttpHeaderNames.HOST, rt.config.originAuthority());
-    if (clientHost != null) {
-      h.set("X-Forwarded-Host", clientHost);
+    // Nothing the client says about where it connected reaches the origin, as nginx's proxy_pass
+    // does by default: none of it is in the cache key, so an origin that built links from a client's
+    // "Host: evil.example" (or X-Forwarded-Host, Forwarded, X-Original-URL) would store them for
+    // everyone. Applications take their public address from their own configuration.
+    for (String n : CLIENT_ROUTING_FIELDS) {
+      h.remove(n);
     }
     h.set("X-Forwarded-Proto", "http");
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {

@@ -84,6 +84,11 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
       if (codings.isEmpty() || !codings.get(codings.size() - 1).equalsIgnoreCase("chunked")) {
         return new BadRequest(400, "Transfer-Encoding must end with chunked");
       }
+      if (codings.size() > 1) {
+        // RFC 9112 section 6.1: a coding we do not apply SHOULD be 501; decoding only the chunks would
+        // send the origin, say, gzip bytes labelled as plain ones.
+        return new BadRequest(501, "transfer codings other than chunked are not implemented");
+      }
       if (v.minorVersion() == 0) {
         return new BadRequest(400, "Transfer-Encoding in an HTTP/1.0 request");
       }
@@ -98,6 +103,62 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
         return new BadRequest(400, host.isEmpty() ? "missing Host" : "several Host fields");
       }
     }
+    for (String host : r.headers().getAll(HttpHeaderNames.HOST)) {
+      if (!isHost(host)) {
+        return new BadRequest(400, "invalid Host"); // RFC 9112 section 3.2: MUST be 400
+      }
+    }
     return null;
+  }
+
+  /**
+   * Whether a Host value is {@code uri-host [ ":" port ]} (RFC 9110 section 7.2, RFC 3986 section
+   * 3.2.2): a registered name of unreserved characters, percent-encodings and sub-delims other than
+   * the comma (which would make it a list), or an IP literal in brackets; a port of at most 5 digits.
+   * Empty is allowed (a request with no authority).
+   */
+  static boolean isHost(String value) {
+    String v = Fields.trimOws(value);
+    int portAt = v.lastIndexOf(':');
+    String name = v;
+    if (v.startsWith("[")) {
+      int close = v.indexOf(']');
+      if (close < 0) {
+        return false;
+      }
+      name = v.substring(1, close);
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == 'v' || c == 'V')) {
+          return false;
+        }
+      }
+      portAt = close + 1 < v.length() ? close + 1 : -1;
+      if (portAt > 0 && v.charAt(portAt) != ':') {
+        return false;
+      }
+    } else {
+      name = portAt < 0 ? v : v.substring(0, portAt);
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+            || "-._~%!$&'()*+;=".indexOf(c) >= 0;
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    if (portAt >= 0) {
+      String port = v.substring(portAt + 1);
+      if (port.length() > 5) {
+        return false;
+      }
+      for (int i = 0; i < port.length(); i++) {
+        if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 }

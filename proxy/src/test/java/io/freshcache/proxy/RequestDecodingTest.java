@@ -61,11 +61,24 @@ class RequestDecodingTest {
     assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")).isEqualTo(400);
     // A final coding other than chunked: RequestValidator.
     assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n")).isEqualTo(400);
+    // Another coding before chunked: not implemented, rather than gzip bytes sent on as plain ones.
+    assertThat(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")).isEqualTo(501);
     // obs-fold: Netty unfolds; StrictRequestDecoder refuses.
     assertThat(status("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n")).isEqualTo(400);
     assertThat(status("GET / HTTP/1.1\r\n Host: a\r\n\r\n")).isEqualTo(400);
     // Netty refuses white space before the colon.
     assertThat(status("GET / HTTP/1.1\r\nHost : a\r\n\r\n")).isEqualTo(400);
+  }
+
+  /** RFC 9112 section 3.2: a Host that is not uri-host [":" port] MUST be answered 400. */
+  @Test
+  void invalidHostValues() {
+    for (String host : new String[] {"a b/c", "a, b", "[::1", "x:99999999999", "x:8o", "a/b", "a@b", "[::1]x"}) {
+      assertThat(status("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")).as(host).isEqualTo(400);
+    }
+    for (String host : new String[] {"a", "example.com:8080", "[::1]:80", "127.0.0.1", "", "xn--bcher-kva.example"}) {
+      assertThat(status("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")).as(host).isZero();
+    }
   }
 
   @Test
