@@ -173,6 +173,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       onBody(ex, c);
       return;
     }
+    if (ex != null && !ex.requestDone && msg instanceof BadRequest bad && queued.isEmpty()) {
+      // The body of the request in progress could not be decoded (a malformed chunk): the client's
+      // error, answered now; queued, it would wait for an answer the origin cannot give.
+      ex.requestDone = true;
+      rt.stats.clientErrors.increment();
+      refuseBody(ex, bad.status(), bad.message());
+      return;
+    }
     if (ex != null || !queued.isEmpty()) {
       queued.add(msg);
       return;
@@ -334,37 +342,41 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     lookup(ex);
   }
 
+  /**
+   * Answers a request whose body cannot go on, then abandons its origin call. In that order: the
+   * abandoned call reports a failure, which must find the exchange answered rather than answer it
+   * (unflushed) just before the connection closes.
+   */
+  private void refuseBody(Exchange ex, int status, String text) {
+    ex.keepAlive = false;
+    OriginCall call = ex.call;
+    if (!ex.responseStarted) {
+      error(ex, status, text, true);
+    } else {
+      ctx.close();
+    }
+    if (call != null) {
+      call.abort();
+    }
+  }
+
   private void onBody(Exchange ex, HttpContent c) {
     if (c instanceof LastHttpContent) {
       ex.requestDone = true;
     }
     if (c.decoderResult().isFailure()) {
       c.release();
-      if (ex.call != null) {
-        ex.call.abort();
-      }
-      ex.keepAlive = false;
-      if (!ex.responseStarted) {
-        error(ex, 400, "malformed request body", true);
-      } else {
-        ctx.close();
-      }
+      ex.requestDone = true;
+      rt.stats.clientErrors.increment();
+      refuseBody(ex, 400, "malformed request body");
       return;
     }
     ex.bodyBytes += c.content().readableBytes();
     if (ex.bodyBytes > rt.config.maxRequestBodyBytes()) {
       c.release();
-      if (ex.call != null) {
-        ex.call.abort();
-      }
       ex.requestDone = true; // stop reading it: the connection closes after the answer
-      ex.keepAlive = false;
       rt.stats.clientErrors.increment();
-      if (!ex.responseStarted) {
-        error(ex, 413, "request body too large", true);
-      } else {
-        ctx.close();
-      }
+      refuseBody(ex, 413, "request body too large");
       return;
     }
     if (ex.call != null && !ex.call.isDone()) {

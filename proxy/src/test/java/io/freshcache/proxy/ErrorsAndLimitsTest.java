@@ -153,6 +153,20 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
     }
   }
 
+  /** A chunked body the decoder cannot read is the client's error, answered at once, not the origin's wait. */
+  @Test
+  void aMalformedChunkedRequestBodyIs400AtOnceAndTheOriginCallIsAbandoned() {
+    origin.on("/echo", TestOrigin.Reply.ok("ok"));
+    start(b -> b.originResponseTimeout(java.time.Duration.ofSeconds(30)));
+    for (String body : new String[] {"zz\r\nabc\r\n0\r\n\r\n", "-3\r\nabc\r\n0\r\n\r\n", "3 x\r\nabc\r\n0\r\n\r\n",
+        "3\r\nabcdef\r\n0\r\n\r\n"}) {
+      long t0 = System.nanoTime();
+      String raw = raw("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+      assertThat(raw).as(body).startsWith("HTTP/1.1 400");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).as(body).isLessThan(java.time.Duration.ofSeconds(2));
+    }
+  }
+
   @Test
   void counters() {
     AtomicInteger n = new AtomicInteger();
