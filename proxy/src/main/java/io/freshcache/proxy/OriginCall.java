@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -209,6 +210,15 @@ final class OriginCall {
         return;
       }
       int code = r.status().code();
+      if (code < 100 || code > 599 || code == 101 && !head.headers().contains(HttpHeaderNames.UPGRADE)) {
+        // Not a status a client could act on (RFC 9110 section 15), or a switch to a protocol the
+        // request did not offer (section 15.2.2), after which the bytes that follow are the origin's
+        // to choose: relayed, they would be read as the next response on the client's connection.
+        ReferenceCountUtil.release(msg);
+        fail(new OriginFailure("origin: status " + code + (code == 101 ? " to a request that offered no Upgrade"
+            : " out of range (expected: 100..599)"), false, true, null));
+        return;
+      }
       if (code >= 100 && code < 200 && code != 101) {
         // 100 Continue, 103 Early Hints: not the response; the final one follows.
         informational = !(msg instanceof LastHttpContent);

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -164,6 +165,44 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
       String raw = raw("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
       assertThat(raw).as(body).startsWith("HTTP/1.1 400");
       assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).as(body).isLessThan(java.time.Duration.ofSeconds(2));
+    }
+  }
+
+  /**
+   * A status no client could act on, or a 101 to a request that offered no upgrade (after which the
+   * origin's bytes would be read as the next response on the client's connection), is a bad
+   * response: 502, for a cache fill and a pass alike, not a hang nor a relay.
+   */
+  @Test
+  void statusesOutOfRangeAndAnUnaskedSwitchAre502() throws Exception {
+    for (String answer : new String[] {"HTTP/1.1 2000 X\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 000 X\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"}) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress("127.0.0.1", 0));
+        Thread t = new Thread(() -> {
+          for (int i = 0; i < 2; i++) {
+            try (var c = s.accept()) {
+              c.getInputStream().read(new byte[1000]);
+              c.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+              c.getOutputStream().flush();
+              Thread.sleep(200);
+            } catch (IOException | InterruptedException e) {
+              return;
+            }
+          }
+        });
+        t.start();
+        proxy = FreshcacheProxy.start(config().origin(URI.create("http://127.0.0.1:" + s.getLocalPort()))
+            .originResponseTimeout(java.time.Duration.ofSeconds(2)).build());
+        String get = raw("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        assertThat(get).as(answer).startsWith("HTTP/1.1 502").doesNotContain("evil");
+        String post = raw("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx");
+        assertThat(post).as(answer).startsWith("HTTP/1.1 502").doesNotContain("evil");
+        proxy.close();
+        proxy = null;
+        t.join(2000);
+      }
     }
   }
 
