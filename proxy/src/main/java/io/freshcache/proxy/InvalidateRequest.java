@@ -218,6 +218,13 @@ record InvalidateRequest(List<String> tags, List<String> prefixes, List<String> 
     if (newline >= 0) {
       message = message.substring(0, newline);
     }
+    // And some name the parser's own source and settings, which are ours, not the client's business.
+    for (String internal : new String[] {" [Source:", " at [Source", " (from `", ", from `"}) {
+      int at = message.indexOf(internal);
+      if (at > 0) {
+        message = message.substring(0, at) + (internal.startsWith(",") ? ")" : "");
+      }
+    }
     JsonLocation at = e.getLocation();
     return cut(message) + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
   }

@@ -655,7 +655,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (cause instanceof EsiException esi) {
       rt.stats.originErrors.increment();
       LOG.warn("{} {}: bad ESI from the origin: {}", ex.method, ex.resource, esi.getMessage());
-      error(ex, 502, "bad ESI from the origin: " + shortText(esi.getMessage()), false);
+      error(ex, 502, "bad ESI from the origin: " + clientText(esi.getMessage()), false);
       return;
     }
     LOG.warn("{} {} failed", ex.method, ex.resource, cause);
@@ -808,7 +808,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     } catch (EsiException e) {
       rt.stats.originErrors.increment();
       LOG.warn("{} {}: bad ESI from the origin: {}", ex.method, ex.resource, e.getMessage());
-      error(ex, 502, "bad ESI from the origin: " + shortText(e.getMessage()), false);
+      error(ex, 502, "bad ESI from the origin: " + clientText(e.getMessage()), false);
       return;
     }
     HttpHeaders h = new DefaultHttpHeaders();
@@ -836,7 +836,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (r.outcome() instanceof EsiAssembler.Outcome.Failed f) {
       rt.stats.esiErrors.increment();
       LOG.warn("{} {}: {}", ex.method, ex.resource, f.error().message());
-      error(ex, 502, shortText(f.error().message()), false);
+      error(ex, 502, clientText(f.error().message()), false);
       return;
     }
     byte[] body = ((EsiAssembler.Outcome.Assembled) r.outcome()).body();
@@ -1132,6 +1132,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** One line of at most 300 printable characters, for an error body. */
+  /**
+   * An error message for a client: short and printable, and without the origin's address, which is
+   * the operator's business (the log has the whole message).
+   */
+  private String clientText(String s) {
+    return shortText(s.replace(rt.config.originAuthority(), "origin"));
+  }
+
   static String shortText(String s) {
     StringBuilder b = new StringBuilder(Math.min(s.length(), 300));
     for (int i = 0; i < s.length() && b.length() < 300; i++) {

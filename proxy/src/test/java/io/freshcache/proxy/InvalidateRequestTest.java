@@ -33,6 +33,16 @@ class InvalidateRequestTest {
         java.util.Map.entry("removed", 3), java.util.Map.entry("tookMicros", 7L));
   }
 
+  /** What the client sent is named; the parser's internals (its source, its settings) are not. */
+  @Test
+  void unreadableJsonIsDescribedWithoutTheParsersInternals() {
+    for (String body : List.of("[".repeat(3000), "{\"tags\":", "{\"tags\" 1}", "{\"a\":\"\\u12\"}")) {
+      assertThatThrownBy(() -> parse(body)).hasMessageStartingWith("body: not valid JSON: ")
+          .hasMessageNotContaining("Source").hasMessageNotContaining("StreamReadConstraints")
+          .hasMessageNotContaining("`");
+    }
+  }
+
   @Test
   void emptyObjectIsAnEmptyRequest() {
     assertThat(parse("{}").size()).isZero();
