@@ -6,8 +6,10 @@
 # Needs the origin that shared/bench/peers.sh serves on 127.0.0.1:18080 (peers.sh with KEEP=1) and
 # cli/target/freshcache.jar.
 #   ROUNDS=3 bash bench/jvm-options.sh "thp|-XX:+UseTransparentHugePages" "nothp|"
-# A third field names the java to run, to compare JDKs on the same options:
+# A third field names the java to run, to compare JDKs on the same options, and a fourth another
+# build's jar, to compare builds (an empty field keeps the default):
 #   bash bench/jvm-options.sh "17|" "25|-XX:+UseCompactObjectHeaders|/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+#   bash bench/jvm-options.sh "before|||/tmp/before.jar" "after|"
 # Every variant also gets BASE_OPTS (default: a pre-touched 2 GB G1 heap, as the proxy benchmark).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,10 +27,12 @@ echo "| round | variant | req/s | CPU µs/hit | p50 | p99 | p99.9 | max (ms) | y
 echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
 for r in $(seq "$ROUNDS"); do
   for v in "$@"; do
-    name=${v%%|*}; opts=${v#*|}; java_bin=java; log="$gclogs/$name-$r.log"
+    name=${v%%|*}; opts=${v#*|}; java_bin=java; variant_jar=$jar; log="$gclogs/$name-$r.log"
     if [[ $opts == *"|"* ]]; then java_bin=${opts#*|}; opts=${opts%%|*}; fi
+    if [[ $java_bin == *"|"* ]]; then variant_jar=${java_bin#*|}; java_bin=${java_bin%%|*}; fi
+    java_bin=${java_bin:-java}
     # shellcheck disable=SC2086 # options are words
-    taskset -c 0 nice -n -20 "$java_bin" $BASE_OPTS $opts -Xlog:gc:file="$log" -jar "$jar" serve --origin "$ORIGIN" \
+    taskset -c 0 nice -n -20 "$java_bin" $BASE_OPTS $opts -Xlog:gc:file="$log" -jar "$variant_jar" serve --origin "$ORIGIN" \
       --listen 127.0.0.1:$PORT --io-threads 1 --no-access-log > /dev/null 2>&1 &
     pid=$!
     wait_and_warm $PORT "$CONNS" "$SIZE.html"
