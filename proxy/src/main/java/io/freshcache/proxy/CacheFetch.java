@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -231,6 +232,12 @@ final class CacheFetch implements OriginCall.Listener {
     byte[] bytes = ByteBufUtil.getBytes(b);
     b.release();
     Fields stored = StoredFields.forStorage(response, d.strip(), resAt).withoutAll(StoredResponse.NOT_STORED);
+    List<String> surrogate = response.all(SurrogateControl.HEADER);
+    if (SurrogateControl.targetsAnotherDevice(surrogate, SurrogateControl.DEVICE_TOKEN)) {
+      for (String line : surrogate) {
+        stored = stored.with(SurrogateControl.HEADER, line); // for the surrogate it is aimed at
+      }
+    }
     withhold(response, d);
     StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
         stored, f, sent, StoredResponse.upstream(response.all("Cache-Status")), false);

@@ -1311,8 +1311,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       HttpHeaders h = new DefaultHttpHeaders();
       h.set(head.headers());
       ProxyRuntime.stripHopByHop(h);
+      List<String> surrogate = h.getAll(SurrogateControl.HEADER);
       for (String n : ProxyRuntime.INTERNAL_FIELDS) {
         h.remove(n);
+      }
+      if (SurrogateControl.targetsAnotherDevice(surrogate, SurrogateControl.DEVICE_TOKEN)) {
+        h.add(SurrogateControl.HEADER, surrogate);
       }
       String via = h.get(HttpHeaderNames.VIA);
       h.set(HttpHeaderNames.VIA, via == null ? StoredResponse.VIA : via + ", " + StoredResponse.VIA);

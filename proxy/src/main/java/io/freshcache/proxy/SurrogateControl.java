@@ -20,8 +20,9 @@ import java.util.List;
  * may be the one asked to assemble the page and must then receive the markup unprocessed.
  *
  * <p>Never throws on field values: an element that does not follow the grammar is skipped, which
- * means "no ESI" unless another element asks for it. The proxy should remove {@code
- * Surrogate-Control} from responses it forwards to clients, as the note asks.
+ * means "no ESI" unless another element asks for it. The proxy removes {@code Surrogate-Control}
+ * from responses it forwards to clients, as the note asks, unless a directive in it is targeted at
+ * another device ({@link #targetsAnotherDevice}).
  */
 final class SurrogateControl {
 
@@ -71,6 +72,23 @@ final class SurrogateControl {
       }
     }
     return targeted ? targetedEsi : untargetedEsi;
+  }
+
+  /**
+   * Whether a {@code Surrogate-Control} field has a directive targeted at a device other than
+   * {@code deviceToken}: then the field is for a surrogate nearer the client too, and is passed on
+   * (the note asks a surrogate to remove only what is addressed to it; as it says nothing of
+   * splitting a field, the whole field is kept).
+   */
+  static boolean targetsAnotherDevice(List<String> lines, String deviceToken) {
+    for (String line : lines) {
+      for (Element e : elements(line)) {
+        if (e.device != null && !e.device.equalsIgnoreCase(deviceToken)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** One well-formed element: a directive, its value (unquoted) or null, its device token or null. */

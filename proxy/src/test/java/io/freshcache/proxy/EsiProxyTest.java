@@ -42,6 +42,32 @@ class EsiProxyTest extends ProxyTestSupport {
   }
 
   /**
+   * Markup the origin asks another surrogate (a CDN nearer the client) to assemble is left alone,
+   * and so is the field that asks it: stripped, the CDN would never assemble and browsers would get
+   * the markup. A field addressed only to us is still removed.
+   */
+  @Test
+  void surrogateControlAimedAtAnotherDeviceIsPassedOnWithTheMarkup() {
+    String markup = "a<esi:include src=\"/frag\"/>b";
+    origin.on("/cdn", TestOrigin.Reply.ok(markup).header("Surrogate-Control", "content=\"ESI/1.0\";cdn")
+        .header("Cache-Control", "max-age=60"));
+    origin.on("/cdn-pass", TestOrigin.Reply.ok(markup).header("Surrogate-Control", "content=\"ESI/1.0\";cdn")
+        .header("Cache-Control", "no-store"));
+    origin.on("/ours", page("a<esi:include src=\"/frag\"/>b"));
+    origin.on("/frag", TestOrigin.Reply.ok("F").header("Cache-Control", "max-age=60"));
+    start();
+    for (String path : new String[] {"/cdn", "/cdn", "/cdn-pass"}) {
+      HttpResponse<String> r = get(path);
+      assertThat(r.body()).as(path).isEqualTo(markup);
+      assertThat(header(r, "Surrogate-Control")).as(path).isEqualTo("content=\"ESI/1.0\";cdn");
+    }
+    assertThat(header(get("/cdn"), "Cache-Status")).contains("hit");
+    HttpResponse<String> ours = get("/ours");
+    assertThat(ours.body()).isEqualTo("aFb");
+    assertThat(header(ours, "Surrogate-Control")).isNull();
+  }
+
+  /**
    * The proxy asks for identity; an origin that gzips anyway cannot have its markup read. The page
    * is relayed as it came, labelled with its coding, rather than as gzip bytes a browser would show
    * as text.

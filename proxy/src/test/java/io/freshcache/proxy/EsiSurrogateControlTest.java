@@ -6,7 +6,7 @@ import io.freshcache.testkit.SeededProperty;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link SurrogateControl#wantsEsi}. */
+/** {@link SurrogateControl#wantsEsi} and {@link SurrogateControl#targetsAnotherDevice}. */
 class EsiSurrogateControlTest {
 
   private static boolean wants(String... lines) {
@@ -15,6 +15,16 @@ class EsiSurrogateControlTest {
       f = f.with("Surrogate-Control", line);
     }
     return SurrogateControl.wantsEsi(f);
+  }
+
+  @Test
+  void aFieldIsForAnotherDeviceWhenOneOfItsDirectivesNamesOne() {
+    assertThat(SurrogateControl.targetsAnotherDevice(List.of("content=\"ESI/1.0\";cdn"), "freshcache")).isTrue();
+    assertThat(SurrogateControl.targetsAnotherDevice(List.of("max-age=60", "no-store;CDN"), "freshcache")).isTrue();
+    assertThat(SurrogateControl.targetsAnotherDevice(List.of("content=\"ESI/1.0\";Freshcache, max-age=5"), "freshcache"))
+        .isFalse();
+    assertThat(SurrogateControl.targetsAnotherDevice(List.of("content=\"ESI/1.0\""), "freshcache")).isFalse();
+    assertThat(SurrogateControl.targetsAnotherDevice(List.of(";;, =x;", ""), "freshcache")).isFalse();
   }
 
   @Test
