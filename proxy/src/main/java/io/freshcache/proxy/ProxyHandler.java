@@ -316,7 +316,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ex.resource = RequestTarget.resource(req.uri());
     if (ex.resource == null) {
       rt.stats.clientErrors.increment();
-      error(ex, 400, "bad request target", true);
+      if (req.uri().length() > io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH) {
+        error(ex, 414, "request target longer than " + io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH
+            + " characters", true);
+      } else {
+        error(ex, 400, "bad request target", true);
+      }
       return;
     }
     long length = HttpUtil.getContentLength(req, 0L);

@@ -206,6 +206,15 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
     }
   }
 
+  /** RFC 9110 section 15.5.15: a target longer than the server will interpret is 414, not a malformed request. */
+  @Test
+  void aTargetLongerThanAKeyIs414() {
+    start();
+    String target = "/q?" + "a".repeat(io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH);
+    assertThat(raw("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n")).startsWith("HTTP/1.1 414");
+    assertThat(raw("GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n")).startsWith("HTTP/1.1 400");
+  }
+
   @Test
   void counters() {
     AtomicInteger n = new AtomicInteger();
