@@ -11,8 +11,8 @@ import java.util.List;
  *
  * <p>Only If-None-Match and If-Modified-Since are evaluated: If-Match and If-Unmodified-Since "are
  * not applicable to a cache" (RFC 9111 section 4.3.2), and the server forwards If-Range/Range
- * requests (we do not store partial content). Only a stored 200 is evaluated, only for GET and
- * HEAD.
+ * requests (we do not store partial content). Only a stored 2xx is evaluated (RFC 9110 section
+ * 13.2.1), only for GET and HEAD.
  *
  * <ol>
  *   <li>If-None-Match present (any line, even an invalid one): it alone decides (RFC 9110 section
@@ -39,12 +39,13 @@ final class Conditional {
    *
    * @param method the request method
    * @param request the request's fields
-   * @param storedStatus the stored response's status (only 200 is evaluated)
+   * @param storedStatus the stored response's status (only a 2xx is evaluated)
    * @param stored the stored response's fields
    * @param storedReceivedAt when the stored response was received (the third If-Modified-Since case)
    */
   static boolean notModified(String method, Fields request, int storedStatus, Fields stored, Instant storedReceivedAt) {
-    if (storedStatus != 200 || !("GET".equals(method) || "HEAD".equals(method))) {
+    // RFC 9110 section 13.2.1: evaluated when the response would otherwise be 2xx (200, 203, 204 are stored).
+    if (storedStatus < 200 || storedStatus > 299 || !("GET".equals(method) || "HEAD".equals(method))) {
       return false;
     }
     List<String> ifNoneMatch = request.all("If-None-Match");

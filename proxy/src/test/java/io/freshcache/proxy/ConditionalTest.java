@@ -101,4 +101,17 @@ class ConditionalTest {
     // Without an ETag, Last-Modified is useful to the client.
     assertThat(Conditional.notModifiedFields(stored.without("ETag")).names()).contains("last-modified");
   }
+
+  /** RFC 9110 section 13.2.1: the conditions are evaluated when the response would be 2xx, and only then. */
+  @Test
+  void aStored2xxIsEvaluatedAndAnythingElseIsNot() {
+    Fields stored = Fields.of("ETag", "\"e\"");
+    Fields request = Fields.of("If-None-Match", "\"e\"");
+    for (int status : new int[] {200, 203, 204}) {
+      assertThat(Conditional.notModified("GET", request, status, stored, T)).as("" + status).isTrue();
+    }
+    for (int status : new int[] {301, 404, 410}) {
+      assertThat(Conditional.notModified("GET", request, status, stored, T)).as("" + status).isFalse();
+    }
+  }
 }
