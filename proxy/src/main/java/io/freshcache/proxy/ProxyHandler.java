@@ -1288,6 +1288,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         return;
       }
+      if (code == 206 && rt.config.esi() && ex.method == HttpMethod.GET && call != null
+          && ex.request.headers().contains(HttpHeaderNames.RANGE) && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
+        // A part of a template cannot be assembled, and relayed it shows the markup. RFC 9110
+        // section 14.2 lets a server ignore Range: the whole page, through the cache path.
+        call.abort();
+        ex.request.headers().remove(HttpHeaderNames.RANGE);
+        ex.request.headers().remove(HttpHeaderNames.IF_RANGE);
+        ex.call = null;
+        lookup(ex);
+        return;
+      }
       started = true;
       if (rt.config.esi() && !ex.isHead() && code == 200 && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
         if (contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)) != null) {

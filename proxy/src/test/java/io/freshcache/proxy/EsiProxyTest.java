@@ -41,6 +41,23 @@ class EsiProxyTest extends ProxyTestSupport {
     });
   }
 
+  /** A part of a template cannot be assembled: the Range is ignored (RFC 9110 section 14.2), never the markup shown. */
+  @Test
+  void aRangeOnAnEsiPageGetsTheWholeAssembledPage() {
+    String markup = "a<esi:include src=\"/frag\"/>b";
+    origin.on("/ranged", r -> r.header("Range") != null
+        ? TestOrigin.Reply.status(206).body(markup.substring(0, 6)).header("Content-Range", "bytes 0-5/" + markup.length())
+            .header("Surrogate-Control", ESI).header("Cache-Control", "max-age=60")
+        : page(markup));
+    origin.on("/frag", TestOrigin.Reply.ok("F").header("Cache-Control", "max-age=60"));
+    start();
+    HttpResponse<String> r = get("/ranged", "Range", "bytes=0-5");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("aFb");
+    assertThat(header(r, "Content-Range")).isNull();
+    assertThat(get("/ranged", "Range", "bytes=0-5").body()).isEqualTo("aFb");
+  }
+
   /**
    * Markup the origin asks another surrogate (a CDN nearer the client) to assemble is left alone,
    * and so is the field that asks it: stripped, the CDN would never assemble and browsers would get
