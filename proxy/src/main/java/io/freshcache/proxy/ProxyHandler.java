@@ -348,9 +348,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Answers a request whose body cannot go on, then abandons its origin call. In that order: the
-   * abandoned call reports a failure, which must find the exchange answered rather than answer it
-   * (unflushed) just before the connection closes.
+   * Answers a request whose body cannot go on (the connection closes after the answer) and abandons
+   * its origin call, which then reports nothing.
    */
   private void refuseBody(Exchange ex, int status, String text) {
     ex.keepAlive = false;
