@@ -205,7 +205,8 @@ record Freshness(
    * used after a <em>successful</em> validation). Otherwise: if it is still fresh (we were
    * validating because the client asked), yes; if stale, when it is stale by no more than
    * stale-if-error (RFC 5861 section 4) and nothing forbids stale, or when the client's max-stale
-   * allows it ({@link #reuse}'s rule).
+   * allows it ({@link #reuse}'s rule), or the request's own stale-if-error (section 4 too: "for the
+   * request it appears in") unless the response forbids a client stale answers.
    */
   boolean mayServeStaleIfError(RequestDirectives request, Instant now) {
     if (directives.noCache()) {
@@ -215,7 +216,8 @@ record Freshness(
       return true;
     }
     return staleWithin(directives.staleIfError(), now) && !directives.forbidsStale()
-        || clientAcceptsStale(request, now);
+        || clientAcceptsStale(request, now)
+        || staleWithin(request.staleIfError(), now) && !directives.forbidsClientStale();
   }
 
   private boolean staleWithin(long seconds, Instant now) {

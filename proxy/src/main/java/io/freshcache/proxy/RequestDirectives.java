@@ -16,6 +16,8 @@ import java.util.List;
  *       refusing everything); disagreeing occurrences take the largest.
  *   <li>{@code max-stale}: without argument, any staleness ({@link #ANY_STALENESS}); an invalid
  *       argument means absent (no staleness granted); several take the smallest grant.
+ *   <li>{@code stale-if-error} (RFC 5861 section 4, for this request only): an invalid or missing
+ *       argument means absent; several take the smallest grant.
  *   <li>{@code Pragma: no-cache} counts as {@code no-cache} only when the request has no
  *       Cache-Control field: the HTTP/1.0 rule of RFC 7234 section 5.4. RFC 9111 deprecates Pragma
  *       without saying how to treat it; honouring it from HTTP/1.0-style clients costs little.
@@ -28,17 +30,20 @@ import java.util.List;
  * @param noStore no-store: do not store the response to this request
  * @param onlyIfCached only-if-cached: answer from the cache or 504
  * @param noTransform no-transform
+ * @param staleIfError stale-if-error: how stale a response this request accepts when the origin
+ *     fails, or absent
  */
 record RequestDirectives(
     long maxAge, long maxStale, long minFresh, boolean noCache, boolean noStore, boolean onlyIfCached,
-    boolean noTransform) {
+    boolean noTransform, long staleIfError) {
 
   /** The max-stale value meaning "a stale response of any age". */
   static final long ANY_STALENESS = Long.MAX_VALUE;
 
   /** A request without directives. */
   static final RequestDirectives NONE = new RequestDirectives(
-      ResponseDirectives.ABSENT, ResponseDirectives.ABSENT, ResponseDirectives.ABSENT, false, false, false, false);
+      ResponseDirectives.ABSENT, ResponseDirectives.ABSENT, ResponseDirectives.ABSENT, false, false, false, false,
+      ResponseDirectives.ABSENT);
 
   /** Interprets a request's {@code Cache-Control} (and {@code Pragma}) field lines. */
   static RequestDirectives of(Fields request) {
@@ -87,8 +92,17 @@ record RequestDirectives(
     if (maxStaleInvalid) {
       maxStale = ResponseDirectives.ABSENT;
     }
+    long staleIfError = ResponseDirectives.ABSENT;
+    for (CacheDirectives.Directive x : d.all("stale-if-error")) {
+      long v = ResponseDirectives.deltaSeconds(x, false);
+      if (v < 0) {
+        staleIfError = ResponseDirectives.ABSENT;
+        break;
+      }
+      staleIfError = staleIfError == ResponseDirectives.ABSENT ? v : Math.min(staleIfError, v);
+    }
     return new RequestDirectives(maxAge, maxStale, minFresh, noCache, d.has("no-store"),
-        d.has("only-if-cached"), d.has("no-transform"));
+        d.has("only-if-cached"), d.has("no-transform"), staleIfError);
   }
 
   /** Whether the client constrains freshness at all (max-age, min-fresh or no-cache). */

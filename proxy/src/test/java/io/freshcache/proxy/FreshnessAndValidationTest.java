@@ -219,6 +219,30 @@ class FreshnessAndValidationTest extends ProxyTestSupport {
     assertThat(header(r, "Cache-Status")).matches("Freshcache; fwd=stale; fwd-status=503; ttl=-\\d+; detail=stale-if-error");
   }
 
+  /** RFC 5861 section 4: a client may ask for stale-if-error itself, for its own request. */
+  @Test
+  void aRequestsOwnStaleIfErrorAllowsTheStaleEntryWhenTheOriginFails() throws Exception {
+    AtomicInteger n = new AtomicInteger();
+    origin.on("/rsie", r -> n.incrementAndGet() == 1
+        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1")
+        : TestOrigin.Reply.status(503).body("down"));
+    AtomicInteger m = new AtomicInteger();
+    origin.on("/rsie-mr", r -> m.incrementAndGet() == 1
+        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1, must-revalidate")
+        : TestOrigin.Reply.status(503).body("down"));
+    start();
+    get("/rsie");
+    get("/rsie-mr");
+    Thread.sleep(2100);
+    HttpResponse<String> r = get("/rsie", "Cache-Control", "stale-if-error=60");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("good");
+    assertThat(header(r, "Cache-Status")).contains("fwd=stale").contains("detail=stale-if-error");
+    assertThat(get("/rsie", "Cache-Control", "stale-if-error=1").statusCode()).isEqualTo(503);
+    assertThat(get("/rsie").statusCode()).isEqualTo(503);
+    assertThat(get("/rsie-mr", "Cache-Control", "stale-if-error=60").statusCode()).as("must-revalidate").isEqualTo(503);
+  }
+
   @Test
   void withoutStaleIfErrorTheErrorIsRelayed() throws Exception {
     AtomicInteger n = new AtomicInteger();

@@ -22,7 +22,7 @@ class RequestDirectivesTest {
   @Test
   void everyDirective() {
     RequestDirectives d = cc("max-age=10, max-stale=20, min-fresh=30, no-cache, no-store, only-if-cached, no-transform");
-    assertThat(d).isEqualTo(new RequestDirectives(10, 20, 30, true, true, true, true));
+    assertThat(d).isEqualTo(new RequestDirectives(10, 20, 30, true, true, true, true, ResponseDirectives.ABSENT));
     assertThat(d.constrainsFreshness()).isTrue();
   }
 
@@ -57,5 +57,15 @@ class RequestDirectivesTest {
   void namesAreCaseInsensitive() {
     assertThat(cc("NO-CACHE, Max-Age=5").noCache()).isTrue();
     assertThat(cc("NO-CACHE, Max-Age=5").maxAge()).isEqualTo(5);
+  }
+
+  @Test
+  void staleIfErrorInARequestIsAGrantForThatRequest() {
+    assertThat(RequestDirectives.of(List.of("stale-if-error=30"), List.of()).staleIfError()).isEqualTo(30);
+    assertThat(RequestDirectives.of(List.of("stale-if-error=30, stale-if-error=10"), List.of()).staleIfError())
+        .isEqualTo(10);
+    for (String bad : List.of("stale-if-error", "stale-if-error=x", "stale-if-error=10, stale-if-error=-1")) {
+      assertThat(RequestDirectives.of(List.of(bad), List.of()).staleIfError()).as(bad).isEqualTo(ResponseDirectives.ABSENT);
+    }
   }
 }
