@@ -182,8 +182,7 @@ final class CacheFetch implements OriginCall.Listener {
       out.completeExceptionally(new PassThrough(head, b, null, "origin-error", false));
       return;
     }
-    String coding = head.headers().get(HttpHeaderNames.CONTENT_ENCODING);
-    if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+    if (ProxyHandler.contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)) != null) {
       // We asked for identity; a coded body would need decoding to be served to every client.
       out.completeExceptionally(new PassThrough(head, b, null, "content-encoding", true));
       return;

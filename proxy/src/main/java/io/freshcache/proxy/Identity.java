@@ -49,13 +49,14 @@ final class Identity {
   String of(HttpHeaders headers) {
     String value = null;
     if (header != null) {
-      List<String> lines = headers.getAll(header);
-      for (String line : lines) {
-        String v = line.isBlank() ? null : line;
-        if (v != null && value != null && !v.equals(value)) {
+      for (String line : headers.getAll(header)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        if (value != null && !line.equals(value)) {
           return null;
         }
-        value = v != null ? v : value;
+        value = line;
       }
     }
     if (value == null && cookie != null) {

@@ -1300,11 +1300,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       started = true;
       if (rt.config.esi() && !ex.isHead() && code == 200 && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
-        if (contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)) != null) {
+        String coding = contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+        if (coding != null) {
           // Markup inside a coded body cannot be read without decoding it: relayed as it came, with
           // its Content-Encoding (the proxy asked for identity; the origin is at fault).
           LOG.warn("{} {}: the origin asked for ESI but sent a {} body; relayed unprocessed", ex.method, ex.resource,
-              Fields.printable(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)));
+              Fields.printable(coding));
         } else {
           startEsi(call, head);
           return;

@@ -203,12 +203,17 @@ class FreshnessAndValidationTest extends ProxyTestSupport {
     await(() -> get("/swr").body().equals("v2"), "the refreshed entry");
   }
 
+  /** {@code path} answers "good" with {@code cacheControl} once, then 503 "down" to every request. */
+  private void goodOnceThenDown(String path, String cacheControl) {
+    AtomicInteger n = new AtomicInteger();
+    origin.on(path, r -> n.incrementAndGet() == 1
+        ? TestOrigin.Reply.ok("good").header("Cache-Control", cacheControl)
+        : TestOrigin.Reply.status(503).body("down"));
+  }
+
   @Test
   void staleIfErrorWhenOriginFails() throws Exception {
-    AtomicInteger n = new AtomicInteger();
-    origin.on("/sie", r -> n.incrementAndGet() == 1
-        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1, stale-if-error=60")
-        : TestOrigin.Reply.status(503).body("down"));
+    goodOnceThenDown("/sie", "max-age=1, stale-if-error=60");
     start();
     assertThat(get("/sie").body()).isEqualTo("good");
     Thread.sleep(2100);
@@ -222,14 +227,8 @@ class FreshnessAndValidationTest extends ProxyTestSupport {
   /** RFC 5861 section 4: a client may ask for stale-if-error itself, for its own request. */
   @Test
   void aRequestsOwnStaleIfErrorAllowsTheStaleEntryWhenTheOriginFails() throws Exception {
-    AtomicInteger n = new AtomicInteger();
-    origin.on("/rsie", r -> n.incrementAndGet() == 1
-        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1")
-        : TestOrigin.Reply.status(503).body("down"));
-    AtomicInteger m = new AtomicInteger();
-    origin.on("/rsie-mr", r -> m.incrementAndGet() == 1
-        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1, must-revalidate")
-        : TestOrigin.Reply.status(503).body("down"));
+    goodOnceThenDown("/rsie", "max-age=1");
+    goodOnceThenDown("/rsie-mr", "max-age=1, must-revalidate");
     start();
     get("/rsie");
     get("/rsie-mr");
@@ -245,10 +244,7 @@ class FreshnessAndValidationTest extends ProxyTestSupport {
 
   @Test
   void withoutStaleIfErrorTheErrorIsRelayed() throws Exception {
-    AtomicInteger n = new AtomicInteger();
-    origin.on("/err", r -> n.incrementAndGet() == 1
-        ? TestOrigin.Reply.ok("good").header("Cache-Control", "max-age=1")
-        : TestOrigin.Reply.status(503).body("down"));
+    goodOnceThenDown("/err", "max-age=1");
     start();
     get("/err");
     Thread.sleep(2100);
