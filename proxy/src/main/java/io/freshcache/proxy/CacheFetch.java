@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ final class CacheFetch implements OriginCall.Listener {
   private final StoredResponse revalidating;
   /** Fetches again without validators, after a 304 that selects no stored response; null: do not. */
   private final Runnable unconditional;
+  /** Where the origin's interim responses (103 Early Hints) go: the client whose request this fetch is. */
+  private final Consumer<HttpResponse> interim;
   private final long requestTime;
   private final long limit;
   private HttpResponse head;
@@ -54,17 +57,24 @@ final class CacheFetch implements OriginCall.Listener {
    *     null for a plain fetch: a 304 then is an origin error
    * @param unconditional how to fetch again without validators when a 304 does not select {@code
    *     revalidating}, or null
+   * @param interim receives the origin's interim responses
    */
   CacheFetch(ProxyRuntime rt, ProxyHandler.Exchange ex, RenderContext ctx, CompletableFuture<Content> out,
-      StoredResponse revalidating, Runnable unconditional) {
+      StoredResponse revalidating, Runnable unconditional, Consumer<HttpResponse> interim) {
     this.rt = rt;
     this.ex = ex;
     this.ctx = ctx;
     this.out = out;
     this.revalidating = revalidating;
     this.unconditional = unconditional;
+    this.interim = interim;
     this.requestTime = rt.now();
     this.limit = rt.config.maxCacheableBodyBytes();
+  }
+
+  @Override
+  public void onInterim(OriginCall call, HttpResponse response) {
+    interim.accept(response);
   }
 
   @Override

@@ -238,7 +238,8 @@ public final class FreshcacheProxy implements AutoCloseable {
   /**
    * The proxy's counters: requests, hits, misses, passes, coalesced, staleServed, notModified,
    * originRequests, originConnects, originErrors, clientErrors, clientTimeouts, bytesOut, esiAssemblies, esiErrors,
-   * transcodes (bodies converted from their stored coding for a client), inFlight, and the cache's
+   * transcodes (bodies converted from their stored coding for a client), interimResponses (103 Early
+   * Hints and other 1xx forwarded to clients), inFlight, and the cache's
    * entries and storedBytes.
    */
   public Map<String, Object> stats() {
@@ -261,6 +262,7 @@ public final class FreshcacheProxy implements AutoCloseable {
     counter(registry, "origin.errors", rt.stats.originErrors);
     counter(registry, "client.errors", rt.stats.clientErrors);
     counter(registry, "transcodes", rt.stats.transcodes);
+    counter(registry, "interim.responses", rt.stats.interimResponses);
     counter(registry, "client.timeouts", rt.stats.clientTimeouts);
     FunctionCounter.builder("freshcache.proxy.bytes.out", rt.stats.bytesOut, LongAdder::sum).baseUnit("bytes")
         .register(registry);

@@ -31,12 +31,21 @@ final class OriginCall {
 
   /** Receives the response. Called on the event loop; takes ownership of content messages. */
   interface Listener {
+    /**
+     * An interim response (1xx but 100 and 101, such as 103 Early Hints) before the final one; the
+     * message is released after the call. Ignored unless overridden.
+     */
+    default void onInterim(OriginCall call, HttpResponse interim) {}
+
     void onResponse(OriginCall call, HttpResponse head);
 
     void onContent(OriginCall call, HttpContent content);
 
     void onFailure(OriginCall call, OriginFailure failure);
   }
+
+  /** Interim (1xx) responses an origin may send before its final one. */
+  static final int MAX_INTERIM_RESPONSES = 16;
 
   private final OriginClient client;
   private final HttpRequest head;
@@ -50,6 +59,7 @@ final class OriginCall {
   private boolean keepAlive;
   private boolean done;
   private boolean informational;
+  private int interims;
   private ArrayDeque<Object[]> queued;
   private ScheduledFuture<?> timer;
 
@@ -220,8 +230,19 @@ final class OriginCall {
         return;
       }
       if (code >= 100 && code < 200 && code != 101) {
-        // 100 Continue, 103 Early Hints: not the response; the final one follows.
+        // Not the response; the final one follows. Each restarts the response timeout, so an origin
+        // that sent them forever would hold the request forever: a bound.
+        if (++interims > MAX_INTERIM_RESPONSES) {
+          ReferenceCountUtil.release(msg);
+          fail(new OriginFailure("origin: more than " + MAX_INTERIM_RESPONSES + " interim responses", false, true, null));
+          return;
+        }
         informational = !(msg instanceof LastHttpContent);
+        if (code != 100) {
+          // 100 Continue is ours to send (ExpectContinue answers the client; the origin never sees
+          // Expect); 102, 103 and the rest belong to the client (RFC 9110 section 15.2).
+          listener.onInterim(this, r);
+        }
         ReferenceCountUtil.release(msg);
         read();
         return;

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -586,7 +587,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     rt.stats.originRequests.increment();
     Runnable unconditional = stored == null ? null : () -> fetch(ex, rc, out, false);
-    OriginCall.start(rt.origin(loop), origin, false, new CacheFetch(rt, ex, rc, out, stored, unconditional));
+    OriginCall.start(rt.origin(loop), origin, false,
+        new CacheFetch(rt, ex, rc, out, stored, unconditional, interim -> forwardInterim(ex, interim)));
   }
 
   private void onPage(Exchange ex, Page page, Throwable err, boolean waited) {
@@ -1200,6 +1202,30 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     relay.onContent(pt.call, pt.call == null ? new DefaultLastHttpContent(pt.body) : new io.netty.handler.codec.http.DefaultHttpContent(pt.body));
   }
 
+  /**
+   * Forwards an origin's interim response (103 Early Hints, 102 Processing) to the client whose own
+   * request the origin is answering, as RFC 9110 section 15.2 asks of a proxy: before the final
+   * response only, never to an HTTP/1.0 client (which cannot read one), without hop-by-hop and the
+   * proxy's own fields. Requests that wait on another's fetch, background refreshes and ESI
+   * includes get none: the origin is not answering them.
+   */
+  private void forwardInterim(Exchange ex, HttpResponse interim) {
+    if (ex.background || ex.clientGone || closed || current != ex || ex.responseStarted
+        || !HttpVersion.HTTP_1_1.equals(ex.request.protocolVersion())) {
+      return;
+    }
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set(interim.headers());
+    ProxyRuntime.stripHopByHop(h);
+    for (String n : ProxyRuntime.INTERNAL_FIELDS) {
+      h.remove(n);
+    }
+    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, interim.status(), Unpooled.EMPTY_BUFFER, h,
+        EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
+    rt.stats.interimResponses.increment();
+  }
+
   /** Request fields that tell an origin which host, scheme or URL the client used: unkeyed, so never forwarded. */
   private static final List<String> CLIENT_ROUTING_FIELDS = List.of("X-Forwarded-Host", "X-Forwarded-Server",
       "X-Forwarded-Port", "X-Forwarded-Scheme", "X-Forwarded-Prefix", "Forwarded", "X-Original-URL", "X-Rewrite-URL",
@@ -1269,6 +1295,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       this.ex = ex;
       this.status = status;
       this.applyHeaders = applyHeaders;
+    }
+
+    @Override
+    public void onInterim(OriginCall call, HttpResponse interim) {
+      forwardInterim(ex, interim);
     }
 
     @Override

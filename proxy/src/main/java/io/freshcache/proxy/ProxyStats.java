@@ -28,6 +28,8 @@ final class ProxyStats {
    * coded form derived once per entry and coding: see {@link StoredResponse#hit}).
    */
   final LongAdder transcodes = new LongAdder();
+  /** Interim responses (103 Early Hints, 102) forwarded from the origin to a client. */
+  final LongAdder interimResponses = new LongAdder();
 
   Map<String, Object> snapshot() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -47,6 +49,7 @@ final class ProxyStats {
     m.put("esiAssemblies", esiAssemblies.sum());
     m.put("esiErrors", esiErrors.sum());
     m.put("transcodes", transcodes.sum());
+    m.put("interimResponses", interimResponses.sum());
     return m;
   }
 }
