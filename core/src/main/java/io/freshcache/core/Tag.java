@@ -159,7 +159,7 @@ public record Tag(String path, Kind kind, String aspect) {
         throw new IllegalArgumentException("tag '" + printable(whole) + "': '*' at " + i
             + " (expected: '*' or '**' only as the last segment, after '/')");
       }
-      checkChar(c, i, whole);
+      checkChar(path, i, whole);
     }
   }
 
@@ -174,11 +174,19 @@ public record Tag(String path, Kind kind, String aspect) {
         throw new IllegalArgumentException("tag '" + printable(whole) + "': '" + c
             + "' in aspect (expected: an aspect name such as 'title')");
       }
-      checkChar(c, i, whole);
+      checkChar(aspect, i, whole);
     }
   }
 
-  private static void checkChar(char c, int index, String whole) {
+  /** Checks the character at {@code index} of {@code part} (the path or the aspect of {@code whole}). */
+  private static void checkChar(String part, int index, String whole) {
+    char c = part.charAt(index);
+    if (isLoneSurrogate(part, index)) {
+      // A lone surrogate is no character: encoded (logs, Redis, the wire) it turns into '?', and
+      // two different tags would become one.
+      throw new IllegalArgumentException(String.format(
+          "tag '%s': unpaired surrogate U+%04X at %d (expected: well-formed Unicode text)", printable(whole), (int) c, index));
+    }
     if (c == '#') {
       throw new IllegalArgumentException(
           "tag '" + printable(whole) + "': second '#' (expected: at most one aspect)");
@@ -196,11 +204,23 @@ public record Tag(String path, Kind kind, String aspect) {
         + " characters (expected: <= " + MAX_LENGTH + ")");
   }
 
-  /** The text with control characters (C0, DEL, C1) shown as '?', so messages cannot inject lines into logs. */
+  /** Whether the char at {@code i} is half of a surrogate pair without its other half. */
+  private static boolean isLoneSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+  }
+
+  /**
+   * The text with control characters (C0, DEL, C1) and lone surrogates shown as '?', so messages
+   * cannot inject lines into logs nor fail to encode as JSON.
+   */
   static String printable(String text) {
     StringBuilder out = null;
     for (int i = 0; i < text.length(); i++) {
-      if (Character.isISOControl(text.charAt(i))) {
+      if (Character.isISOControl(text.charAt(i)) || isLoneSurrogate(text, i)) {
         if (out == null) {
           out = new StringBuilder(text);
         }

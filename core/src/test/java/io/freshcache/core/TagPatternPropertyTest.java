@@ -143,7 +143,7 @@ class TagPatternPropertyTest {
    * white space or control characters in path or aspect. Returns null for anything else.
    */
   static Ref refParse(String text) {
-    if (text.isEmpty() || text.length() > Tag.MAX_LENGTH) {
+    if (text.isEmpty() || text.length() > Tag.MAX_LENGTH || !wellFormedUtf16(text)) {
       return null;
     }
     int hash = text.indexOf('#');
@@ -177,6 +177,19 @@ class TagPatternPropertyTest {
       }
     }
     return new Ref(path, kind, aspect);
+  }
+
+  /** Whether every surrogate in {@code text} is half of a pair (a lone one is no character). */
+  static boolean wellFormedUtf16(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean nameChar(char c) {
@@ -550,7 +563,7 @@ class TagPatternPropertyTest {
   /** Characters that a mutation inserts: valid ones, syntax ones, and every kind of forbidden one. */
   private static final char[] POOL = {'a', 'b', '/', '/', '*', '*', '#', ',', ':', '\u00e9', ' ', '\t', '\n', '\r',
       '\u000B', '\f', '\u0000', '\u001B', '\u001F', '\u007F', '\u0080', '\u0085', '\u009F', '\u00A0', '\u1680',
-      '\u2003', '\u2028', '\u2029', '\u202F', '\u3000'};
+      '\u2003', '\u2028', '\u2029', '\u202F', '\u3000', '\uD83D', '\uDE00'};
   private static final String[] TOKENS = {"*", "**", "/*", "/**", "#", "#t", "/", "//", ",", " ", "##", "*#t"};
 
   /** A valid tag with one or two random mutations; may still be valid. */
@@ -579,7 +592,7 @@ class TagPatternPropertyTest {
     return b.toString();
   }
 
-  /** Whether {@code message} contains {@code text}, allowing control characters to be masked. */
+  /** Whether {@code message} contains {@code text}, allowing control characters and lone surrogates to be masked. */
   static boolean namesTheTag(String message, String text) {
     if (message == null) {
       return false;
@@ -587,7 +600,14 @@ class TagPatternPropertyTest {
     StringBuilder re = new StringBuilder();
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      re.append(Character.isISOControl(c) ? "(?s:.)" : Pattern.quote(String.valueOf(c)));
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+      boolean lone = Character.isSurrogate(c) && !paired;
+      if (paired) {
+        re.append(Pattern.quote(text.substring(i, i + 2))); // the pair as one code point
+        i++;
+        continue;
+      }
+      re.append(Character.isISOControl(c) || lone ? "(?s:.)" : Pattern.quote(String.valueOf(c)));
     }
     return Pattern.compile(re.toString()).matcher(message).find();
   }
@@ -790,8 +810,8 @@ class TagPatternPropertyTest {
   }
 
   /**
-   * Rejection messages never carry raw control characters (tags often come from user input and the
-   * messages end up in logs); Tag masks them in one of its messages already.
+   * Rejection messages never carry raw control characters nor lone surrogates (tags often come from
+   * user input and the messages end up in logs and JSON errors).
    */
   @Test
   void rejectionMessagesContainNoControlCharacters() {
@@ -804,6 +824,7 @@ class TagPatternPropertyTest {
       String message = catchThrowable(() -> Tag.parse(text)).getMessage();
       assertThat(message.chars().filter(c -> Character.isISOControl(c)).toArray())
           .as("control characters in the message for %s: %s", quoted(text), quoted(message)).isEmpty();
+      assertThat(wellFormedUtf16(message)).as("lone surrogates in the message for %s", quoted(text)).isTrue();
     });
   }
 

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -118,12 +119,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     try {
       response = handle(req, ctx.channel().remoteAddress());
     } catch (AdminError e) {
-      response = Response.error(HttpResponseStatus.valueOf(e.status()), e.getMessage());
-      if (e instanceof Unauthorized u) {
-        response = response.with(HttpHeaderNames.WWW_AUTHENTICATE.toString(), u.challenge);
-      } else if (e instanceof MethodNotAllowed m) {
-        response = response.with(HttpHeaderNames.ALLOW.toString(), m.allow);
-      }
+      response = refusal(e);
     } catch (RuntimeException e) {
       LOG.warn("admin: {} {} from {} failed", req.method(), Fields.printable(req.uri()), ctx.channel().remoteAddress(), e);
       response = Response.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error (see the proxy's log)");
@@ -131,17 +127,41 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     write(ctx, req, response, false);
   }
 
+  private static Response refusal(AdminError e) {
+    Response response = Response.error(HttpResponseStatus.valueOf(e.status()), e.getMessage());
+    if (e instanceof Unauthorized u) {
+      response = response.with(HttpHeaderNames.WWW_AUTHENTICATE.toString(), u.challenge);
+    } else if (e instanceof MethodNotAllowed m) {
+      response = response.with(HttpHeaderNames.ALLOW.toString(), m.allow);
+    }
+    return response;
+  }
+
+  /**
+   * Answers a request whose body is over the limit: with the refusal its head alone earns (no Host,
+   * no or a wrong token) if it has one, so that the limit is only told to those allowed to send a
+   * body; otherwise with {@code tooLarge}.
+   */
+  void refuseOversized(ChannelHandlerContext ctx, HttpRequest req, Response tooLarge, boolean close) {
+    Response response = tooLarge;
+    try {
+      checkHead(req, new QueryStringDecoder(req.uri()).path(), ctx.channel().remoteAddress());
+    } catch (AdminError e) {
+      response = refusal(e);
+    }
+    write(ctx, req, response, close);
+  }
+
   /** Routes a decoded request; throws {@link AdminError} for a refusal. */
   Response handle(FullHttpRequest req, SocketAddress from) {
     String path = new QueryStringDecoder(req.uri()).path();
     // Reads (a scrape every few seconds) at DEBUG; invalidations and refusals are logged at INFO/WARN.
     LOG.debug("admin: {} {} from {}", req.method(), Fields.printable(req.uri()), from);
+    checkHead(req, path, from);
     if (path.equals("/health")) {
-      // Unauthenticated on purpose: load balancers and probes carry no token, and "ok" reveals nothing.
       requireMethod(req, HttpMethod.GET, HttpMethod.HEAD);
       return new Response(HttpResponseStatus.OK, TEXT_TYPE, "ok\n".getBytes(StandardCharsets.UTF_8), Map.of());
     }
-    authorize(req, from);
     switch (path) {
       case "/invalidate":
         requireMethod(req, HttpMethod.POST);
@@ -161,7 +181,21 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   // ---------------------------------------------------------------- authorization
 
-  private void authorize(FullHttpRequest req, SocketAddress from) {
+  /** What the head alone can refuse: a missing or repeated Host (RFC 9112 section 3.2), then the credentials. */
+  private void checkHead(HttpRequest req, String path, SocketAddress from) {
+    int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+    if (hosts > 1 || hosts == 0 && HttpVersion.HTTP_1_1.equals(req.protocolVersion())) {
+      throw new AdminError(400, "host: " + (hosts == 0 ? "missing" : hosts + " Host fields")
+          + " (expected: exactly one Host field in an HTTP/1.1 request)");
+    }
+    if (!path.equals("/health")) {
+      // /health is unauthenticated on purpose: load balancers and probes carry no token, and "ok"
+      // reveals nothing.
+      authorize(req, from);
+    }
+  }
+
+  private void authorize(HttpRequest req, SocketAddress from) {
     if (tokenHash == null) {
       // No token: the listener is on loopback (ProxyConfig insists). A web page the admin's browser
       // opens could still reach it through DNS rebinding; its requests carry the attacker's host name,
@@ -346,7 +380,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   // ---------------------------------------------------------------- writing
 
-  private static void write(ChannelHandlerContext ctx, FullHttpRequest req, Response r, boolean forceClose) {
+  private static void write(ChannelHandlerContext ctx, HttpRequest req, Response r, boolean forceClose) {
     boolean head = req.method().equals(HttpMethod.HEAD);
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(),
         head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));

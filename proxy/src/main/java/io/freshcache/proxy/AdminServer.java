@@ -6,9 +6,7 @@ import io.freshcache.core.Clock;
 import io.freshcache.core.Freshcache;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -17,20 +15,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpMessage;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +104,7 @@ final class AdminServer implements AutoCloseable {
             ch.pipeline()
                 .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                 .addLast(new HttpServerCodec())
-                .addLast(new JsonErrorAggregator(MAX_BODY_BYTES))
+                .addLast(new JsonErrorAggregator(MAX_BODY_BYTES, handler))
                 .addLast(handler);
           }
         });
@@ -149,34 +142,33 @@ final class AdminServer implements AutoCloseable {
   }
 
   /**
-   * {@link HttpObjectAggregator} answering an oversized body with the admin API's JSON error
-   * instead of an empty 413, otherwise as Netty does: close unless the rest can be skipped.
+   * {@link HttpObjectAggregator} answering an oversized body with the admin API's JSON error instead
+   * of an empty 413, after the checks the head alone allows (Host, token): a client without the token
+   * learns nothing about the limit.
    */
   private static final class JsonErrorAggregator extends HttpObjectAggregator {
-    JsonErrorAggregator(int maxContentLength) {
+    private final AdminHandler handler;
+
+    JsonErrorAggregator(int maxContentLength, AdminHandler handler) {
       super(maxContentLength);
+      this.handler = handler;
     }
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
-      if (!(oversized instanceof HttpRequest)) {
+      if (!(oversized instanceof HttpRequest req)) {
         super.handleOversizedMessage(ctx, oversized);
         return;
       }
-      byte[] body = ("{\"error\":\"body: larger than " + MAX_BODY_BYTES
-          + " bytes (expected: at most " + MAX_BODY_BYTES + " bytes; split the request)\"}")
-          .getBytes(StandardCharsets.UTF_8);
-      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
-      res.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminHandler.JSON_TYPE);
-      res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+      LOG.info("admin: refused a body over {} bytes from {}", MAX_BODY_BYTES, ctx.channel().remoteAddress());
       // As Netty: a full message or one whose sender will not wait must close; otherwise the
-      // aggregator skips the rest of the body and the connection stays usable.
+      // aggregator skips the rest of the body and the connection stays usable (closing while the
+      // client still sends would reset the connection before it reads the answer).
       boolean close = oversized instanceof FullHttpMessage
           || !HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized);
-      HttpUtil.setKeepAlive(res, !close);
-      LOG.info("admin: refused a body over {} bytes from {}", MAX_BODY_BYTES, ctx.channel().remoteAddress());
-      ctx.writeAndFlush(res).addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+      handler.refuseOversized(ctx, req, AdminHandler.Response.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          "body: larger than " + MAX_BODY_BYTES + " bytes (expected: at most " + MAX_BODY_BYTES
+              + " bytes; split the request)"), close);
     }
   }
 }

@@ -245,12 +245,15 @@ record Fields(List<Field> lines) {
     return members;
   }
 
-  /** Text safe to put in a message: control characters shown as '?', long text cut at 64 characters. */
+  /**
+   * Text safe to put in a message (a log line, a JSON error): control characters and lone surrogates
+   * shown as '?', long text cut at 64 characters.
+   */
   static String printable(String text) {
     String s = text.length() > 64 ? text.substring(0, 64) + "..." : text;
     StringBuilder out = null;
     for (int i = 0; i < s.length(); i++) {
-      if (Character.isISOControl(s.charAt(i))) {
+      if (Character.isISOControl(s.charAt(i)) || isLoneSurrogate(s, i)) {
         if (out == null) {
           out = new StringBuilder(s);
         }
@@ -258,5 +261,14 @@ record Fields(List<Field> lines) {
       }
     }
     return out == null ? s : out.toString();
+  }
+
+  /** Whether the char at {@code i} is half of a surrogate pair without its other half (no character at all). */
+  static boolean isLoneSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
   }
 }

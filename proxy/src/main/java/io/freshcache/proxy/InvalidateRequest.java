@@ -156,6 +156,12 @@ record InvalidateRequest(List<String> tags, List<String> prefixes, List<String> 
       throw new AdminError(400, what + ": '" + Fields.printable(prefix)
           + "' contains white space or control characters (expected: a tag prefix such as 'page:Projects/')");
     }
+    for (int i = 0; i < prefix.length(); i++) {
+      if (Fields.isLoneSurrogate(prefix, i)) {
+        throw new AdminError(400, what + ": '" + Fields.printable(prefix) + "' has an unpaired surrogate at " + i
+            + " (expected: well-formed Unicode text)");
+      }
+    }
   }
 
   /** An absolute path (with optional query) or an absolute http(s) URL; see {@link AdminActions#invalidateUrl}. */

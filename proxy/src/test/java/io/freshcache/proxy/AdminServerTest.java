@@ -188,6 +188,20 @@ class AdminServerTest {
     assertThat(cache.stats().invalidations()).isZero();
   }
 
+  /** A lone UTF-16 surrogate is no character: encoded it becomes '?', and two tags would become one. */
+  @Test
+  void tagsAndPrefixesWithALoneSurrogateAre400() throws Exception {
+    start(null);
+    HttpResponse<String> tag = post("/invalidate", "{\"tags\":[\"page:A\\ud800\"]}");
+    assertThat(tag.statusCode()).isEqualTo(400);
+    assertThat(error(tag)).isEqualTo("tags[0]: tag 'page:A?': unpaired surrogate U+D800 at 6 (expected: well-formed Unicode text)");
+    HttpResponse<String> prefix = post("/invalidate", "{\"prefixes\":[\"page:\\udc00\"]}");
+    assertThat(prefix.statusCode()).isEqualTo(400);
+    assertThat(error(prefix)).startsWith("prefixes[0]: 'page:?' ");
+    assertThat(post("/invalidate", "{\"tags\":[\"page:\\ud83d\\ude00\"]}").statusCode()).as("a pair is fine").isEqualTo(200);
+    assertThat(cache.stats().invalidations()).isEqualTo(1);
+  }
+
   @Test
   void badUrlAfterGoodTagsInvalidatesNothing() throws Exception {
     start(null);
@@ -270,6 +284,32 @@ class AdminServerTest {
     assertThat(error(r)).startsWith("body: larger than 65536 bytes");
     // The connection (or a new one) still serves.
     assertThat(get("/health").statusCode()).isEqualTo(200);
+  }
+
+  /** The limit is only told to those allowed to send a body: without the token an oversized body is 401. */
+  @Test
+  void anOversizedBodyWithoutTheTokenIs401Not413() throws Exception {
+    start(TOKEN);
+    String json = "{\"tags\":[\"" + "a".repeat(AdminServer.MAX_BODY_BYTES) + "\"]}";
+    HttpResponse<String> anonymous = post("/invalidate", json);
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"freshcache-admin\"");
+    assertThat(post("/invalidate", json, "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+    HttpResponse<String> allowed = post("/invalidate", json, "Authorization", "Bearer " + TOKEN);
+    assertThat(allowed.statusCode()).isEqualTo(413);
+    assertThat(error(allowed)).startsWith("body: larger than 65536 bytes");
+  }
+
+  /** RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host is 400, whatever its path. */
+  @Test
+  void anHttp11RequestWithoutExactlyOneHostIs400() throws Exception {
+    start(null);
+    assertThat(raw("GET /health HTTP/1.1\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 400 ")
+        .contains("host: missing (expected: exactly one Host field in an HTTP/1.1 request)");
+    assertThat(raw("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+        .startsWith("HTTP/1.1 400 ").contains("host: 2 Host fields");
+    assertThat(raw("GET /health HTTP/1.0\r\n\r\n")).as("HTTP/1.0 has no Host requirement").startsWith("HTTP/1.1 200 ");
+    assertThat(raw("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200 ");
   }
 
   @Test
