@@ -9,8 +9,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 
 /**
- * Netty's request decoder with two refusals it does not make itself (both are request smuggling
- * vectors when a proxy and an origin read a message differently):
+ * Netty's request decoder with the refusals it does not make itself: a protocol name other than
+ * {@code HTTP} in upper case (RFC 9112 section 2.3), and two request smuggling vectors (when a
+ * proxy and an origin read a message differently):
  *
  * <ul>
  *   <li>obs-fold: a header line starting with SP or HTAB (RFC 9112 section 5.2 lets a server either
@@ -82,6 +83,15 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
       lineStart = b == '\n';
     }
     return false;
+  }
+
+  @Override
+  protected HttpMessage createMessage(String[] initialLine) throws Exception {
+    // RFC 9112 section 2.3: the HTTP-name is case-sensitive; Netty upper-cases whatever it reads.
+    if (!initialLine[2].startsWith("HTTP/")) {
+      throw new IllegalArgumentException("protocol '" + initialLine[2] + "' (expected: HTTP/1.1 or HTTP/1.0)");
+    }
+    return super.createMessage(initialLine);
   }
 
   @Override

@@ -85,5 +85,9 @@ class RequestDecodingTest {
   void versions() {
     assertThat(status("GET / HTTP/1.1\r\n\r\n")).isEqualTo(400);
     assertThat(status("GET / HTTP/2.0\r\nHost: a\r\n\r\n")).isIn(400, 505);
+    // RFC 9112 section 2.3: HTTP-name is case-sensitive.
+    for (String v : new String[] {"http/1.1", "Http/1.1", "HTTP/1.1", "HTTP/1.0"}) {
+      assertThat(status("GET / " + v + "\r\nHost: a\r\n\r\n")).as(v).isEqualTo(v.startsWith("HTTP/") ? 0 : 400);
+    }
   }
 }
