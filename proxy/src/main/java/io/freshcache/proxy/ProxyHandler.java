@@ -315,7 +315,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void start(Exchange ex) {
     HttpRequest req = ex.request;
     ex.resource = RequestTarget.resource(req.uri());
-    if (ex.resource == null) {
+    // "OPTIONS *" (asterisk-form, RFC 9112 section 3.2.4) asks about the server, not a resource: no
+    // key, nothing stored; the origin answers it as any other method it is asked.
+    boolean asterisk = ex.resource == null && ex.method == HttpMethod.OPTIONS && "*".equals(req.uri());
+    if (ex.resource == null && !asterisk) {
       rt.stats.clientErrors.increment();
       if (req.uri().length() > io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH) {
         error(ex, 414, "request target longer than " + io.freshcache.core.CacheKey.MAX_RESOURCE_LENGTH
@@ -1330,7 +1333,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       started = true;
-      if (rt.config.esi() && !ex.isHead() && code == 200 && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
+      if (rt.config.esi() && !ex.isHead() && code == 200 && ex.resource != null
+          && SurrogateControl.wantsEsi(Fields.of(head.headers()))) {
         String coding = contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING));
         if (coding != null) {
           // Markup inside a coded body cannot be read without decoding it: relayed as it came, with

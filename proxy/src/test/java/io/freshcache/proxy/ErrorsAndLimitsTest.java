@@ -206,6 +206,20 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
     }
   }
 
+  /** "OPTIONS *" (RFC 9112 section 3.2.4) is a question for the server: the origin answers it; "GET *" is malformed. */
+  @Test
+  void anAsteriskFormOptionsRequestGoesToTheOrigin() throws Exception {
+    try (ScriptedOrigin o = new ScriptedOrigin(head -> "HTTP/1.1 200 OK\r\nAllow: GET, HEAD, POST, OPTIONS\r\n"
+        + "Content-Length: 0\r\nConnection: close\r\n\r\n")) {
+      start(b -> b.origin(o.uri()));
+      String r = raw("OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").contains("Allow: GET, HEAD, POST, OPTIONS", "fwd=method");
+      assertThat(o.requests).singleElement().asString().startsWith("OPTIONS * HTTP/1.1\r\n");
+      assertThat(raw("GET * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 400 ");
+      assertThat(o.requests).hasSize(1);
+    }
+  }
+
   /** RFC 9110 section 15.5.15: a target longer than the server will interpret is 414, not a malformed request. */
   @Test
   void aTargetLongerThanAKeyIs414() {
