@@ -24,7 +24,8 @@ import java.util.List;
  *   <li>several Content-Length values (Netty already refuses them; checked again so the rule does not
  *       depend on a decoder option);
  *   <li>HTTP/1.1 without exactly one Host (RFC 9112 section 3.2);
- *   <li>a version other than HTTP/1.0 and HTTP/1.1: 505.
+ *   <li>a major version other than 1: 505 (HTTP/1.2 and later minors are read as HTTP/1.1, as RFC
+ *       9110 section 2.5 asks).
  * </ul>
  *
  * After a bad request everything else on the connection is dropped; the proxy handler answers and
@@ -72,8 +73,14 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
 
   static BadRequest check(HttpRequest r) {
     HttpVersion v = r.protocolVersion();
-    if (v.majorVersion() != 1 || v.minorVersion() > 1) {
+    if (v.majorVersion() != 1) {
       return new BadRequest(505, "HTTP version not supported");
+    }
+    if (v.minorVersion() > 1) {
+      // RFC 9110 section 2.5: a higher minor version of a major one we speak is read as the highest
+      // minor we implement, and answered in it.
+      r.setProtocolVersion(HttpVersion.HTTP_1_1);
+      v = HttpVersion.HTTP_1_1;
     }
     List<String> te = r.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
     if (!te.isEmpty()) {

@@ -85,6 +85,12 @@ class RequestDecodingTest {
   void versions() {
     assertThat(status("GET / HTTP/1.1\r\n\r\n")).isEqualTo(400);
     assertThat(status("GET / HTTP/2.0\r\nHost: a\r\n\r\n")).isIn(400, 505);
+    // RFC 9110 section 2.5: a later minor version is read as the highest we implement.
+    Object later = decode("GET / HTTP/1.2\r\nHost: a\r\n\r\n");
+    assertThat(later).isInstanceOf(HttpRequest.class);
+    assertThat(((HttpRequest) later).protocolVersion()).isEqualTo(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+    ReferenceCountUtil.release(later);
+    assertThat(status("GET / HTTP/1.9\r\n\r\n")).as("read as 1.1: Host is required").isEqualTo(400);
     // RFC 9112 section 2.3: HTTP-name is case-sensitive.
     for (String v : new String[] {"http/1.1", "Http/1.1", "HTTP/1.1", "HTTP/1.0"}) {
       assertThat(status("GET / " + v + "\r\nHost: a\r\n\r\n")).as(v).isEqualTo(v.startsWith("HTTP/") ? 0 : 400);
