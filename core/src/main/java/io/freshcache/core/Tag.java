@@ -185,7 +185,8 @@ public record Tag(String path, Kind kind, String aspect) {
       // A lone surrogate is no character: encoded (logs, Redis, the wire) it turns into '?', and
       // two different tags would become one.
       throw new IllegalArgumentException(String.format(
-          "tag '%s': unpaired surrogate U+%04X at %d (expected: well-formed Unicode text)", printable(whole), (int) c, index));
+          "tag '%s': unpaired surrogate U+%04X at %d (expected: well-formed Unicode text)",
+          printable(whole), (int) c, index));
     }
     if (c == '#') {
       throw new IllegalArgumentException(

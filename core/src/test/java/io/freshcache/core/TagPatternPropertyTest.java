@@ -600,7 +600,8 @@ class TagPatternPropertyTest {
     StringBuilder re = new StringBuilder();
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1));
       boolean lone = Character.isSurrogate(c) && !paired;
       if (paired) {
         re.append(Pattern.quote(text.substring(i, i + 2))); // the pair as one code point

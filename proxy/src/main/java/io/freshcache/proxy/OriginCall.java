@@ -234,7 +234,8 @@ final class OriginCall {
         // that sent them forever would hold the request forever: a bound.
         if (++interims > MAX_INTERIM_RESPONSES) {
           ReferenceCountUtil.release(msg);
-          fail(new OriginFailure("origin: more than " + MAX_INTERIM_RESPONSES + " interim responses", false, true, null));
+          fail(new OriginFailure("origin: more than " + MAX_INTERIM_RESPONSES + " interim responses",
+              false, true, null));
           return;
         }
         informational = !(msg instanceof LastHttpContent);

@@ -194,11 +194,13 @@ class AdminServerTest {
     start(null);
     HttpResponse<String> tag = post("/invalidate", "{\"tags\":[\"page:A\\ud800\"]}");
     assertThat(tag.statusCode()).isEqualTo(400);
-    assertThat(error(tag)).isEqualTo("tags[0]: tag 'page:A?': unpaired surrogate U+D800 at 6 (expected: well-formed Unicode text)");
+    assertThat(error(tag))
+        .isEqualTo("tags[0]: tag 'page:A?': unpaired surrogate U+D800 at 6 (expected: well-formed Unicode text)");
     HttpResponse<String> prefix = post("/invalidate", "{\"prefixes\":[\"page:\\udc00\"]}");
     assertThat(prefix.statusCode()).isEqualTo(400);
     assertThat(error(prefix)).startsWith("prefixes[0]: 'page:?' ");
-    assertThat(post("/invalidate", "{\"tags\":[\"page:\\ud83d\\ude00\"]}").statusCode()).as("a pair is fine").isEqualTo(200);
+    assertThat(post("/invalidate", "{\"tags\":[\"page:\\ud83d\\ude00\"]}").statusCode()).as("a pair is fine")
+        .isEqualTo(200);
     assertThat(cache.stats().invalidations()).isEqualTo(1);
   }
 

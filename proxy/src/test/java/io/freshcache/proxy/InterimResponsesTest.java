@@ -73,7 +73,8 @@ class InterimResponsesTest extends ProxyTestSupport {
     try (ScriptedOrigin o = new ScriptedOrigin(head -> many + PAGE)) {
       start(b -> b.origin(o.uri()));
       String r = raw("GET /p HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-      assertThat(r.substring(r.lastIndexOf("HTTP/1.1 "))).startsWith("HTTP/1.1 502 ").contains("bad response from origin");
+      assertThat(r.substring(r.lastIndexOf("HTTP/1.1 "))).startsWith("HTTP/1.1 502 ")
+          .contains("bad response from origin");
       assertThat(r.split("HTTP/1.1 103 ", -1)).hasSize(OriginCall.MAX_INTERIM_RESPONSES + 1);
     }
   }
