@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -82,9 +83,12 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
       r.setProtocolVersion(HttpVersion.HTTP_1_1);
       v = HttpVersion.HTTP_1_1;
     }
-    List<String> te = r.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-    if (!te.isEmpty()) {
-      if (r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    // Every request passes here: the lists are only made for the fields a request has, and the
+    // Host is read in place (each list and substring was garbage per request).
+    HttpHeaders h = r.headers();
+    if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+      List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+      if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
         return new BadRequest(400, "Content-Length and Transfer-Encoding together");
       }
       List<String> codings = Fields.listMembers(te);
@@ -100,18 +104,18 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
         return new BadRequest(400, "Transfer-Encoding in an HTTP/1.0 request");
       }
     }
-    List<String> cl = r.headers().getAll(HttpHeaderNames.CONTENT_LENGTH);
-    if (cl.size() > 1 || cl.size() == 1 && cl.get(0).indexOf(',') >= 0) {
-      return new BadRequest(400, "several Content-Length values");
-    }
-    if (v.minorVersion() == 1) {
-      List<String> host = r.headers().getAll(HttpHeaderNames.HOST);
-      if (host.size() != 1) {
-        return new BadRequest(400, host.isEmpty() ? "missing Host" : "several Host fields");
+    if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      List<String> cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
+      if (cl.size() > 1 || cl.get(0).indexOf(',') >= 0) {
+        return new BadRequest(400, "several Content-Length values");
       }
     }
-    for (String host : r.headers().getAll(HttpHeaderNames.HOST)) {
-      if (!isHost(host)) {
+    List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+    if (v.minorVersion() == 1 && hosts.size() != 1) {
+      return new BadRequest(400, hosts.isEmpty() ? "missing Host" : "several Host fields");
+    }
+    for (int i = 0; i < hosts.size(); i++) {
+      if (!isHost(hosts.get(i))) {
         return new BadRequest(400, "invalid Host"); // RFC 9112 section 3.2: MUST be 400
       }
     }
@@ -125,29 +129,38 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
    * Empty is allowed (a request with no authority).
    */
   static boolean isHost(String value) {
-    String v = Fields.trimOws(value);
-    int portAt = v.lastIndexOf(':');
-    String name = v;
-    if (v.startsWith("[")) {
-      int close = v.indexOf(']');
-      if (close < 0) {
+    // Optional white space around the value (RFC 9110 section 5.5), skipped by index.
+    int from = 0;
+    int to = value.length();
+    while (from < to && Fields.isOws(value.charAt(from))) {
+      from++;
+    }
+    while (to > from && Fields.isOws(value.charAt(to - 1))) {
+      to--;
+    }
+    int portAt;
+    if (from < to && value.charAt(from) == '[') {
+      int close = value.indexOf(']', from);
+      if (close < 0 || close >= to) {
         return false;
       }
-      name = v.substring(1, close);
-      for (int i = 0; i < name.length(); i++) {
-        char c = name.charAt(i);
+      for (int i = from + 1; i < close; i++) {
+        char c = value.charAt(i);
         if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == 'v' || c == 'V')) {
           return false;
         }
       }
-      portAt = close + 1 < v.length() ? close + 1 : -1;
-      if (portAt > 0 && v.charAt(portAt) != ':') {
+      portAt = close + 1 < to ? close + 1 : -1;
+      if (portAt > 0 && value.charAt(portAt) != ':') {
         return false;
       }
     } else {
-      name = portAt < 0 ? v : v.substring(0, portAt);
-      for (int i = 0; i < name.length(); i++) {
-        char c = name.charAt(i);
+      portAt = value.lastIndexOf(':', to - 1);
+      if (portAt < from) {
+        portAt = -1;
+      }
+      for (int i = from, end = portAt < 0 ? to : portAt; i < end; i++) {
+        char c = value.charAt(i);
         boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
             || "-._~%!$&'()*+;=".indexOf(c) >= 0;
         if (!ok) {
@@ -156,16 +169,16 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
       }
     }
     if (portAt >= 0) {
-      String port = v.substring(portAt + 1);
-      if (port.length() > 5) {
+      if (to - portAt - 1 > 5) {
         return false;
       }
-      for (int i = 0; i < port.length(); i++) {
-        if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+      for (int i = portAt + 1; i < to; i++) {
+        if (value.charAt(i) < '0' || value.charAt(i) > '9') {
           return false;
         }
       }
     }
     return true;
   }
+
 }
