@@ -14,8 +14,9 @@ import java.util.function.Function;
 
 /**
  * An origin that answers each request with bytes a test writes by hand, for what an HTTP server
- * library will not send (interim responses, malformed answers). One request per connection: the
- * answer should end the exchange with {@code Connection: close}, and the connection is closed after it.
+ * library will not send (interim responses, malformed answers). One request per connection (its
+ * body, by Content-Length, is read and dropped): the answer should end the exchange with {@code
+ * Connection: close}, and the connection is closed after it.
  */
 final class ScriptedOrigin implements AutoCloseable {
   private final ServerSocket socket;
@@ -31,6 +32,9 @@ final class ScriptedOrigin implements AutoCloseable {
       while (!socket.isClosed()) {
         try (Socket c = socket.accept()) {
           String head = readHead(c.getInputStream());
+          // Read the body too: closing a socket with unread input sends a reset, which can reach the
+          // proxy before it has read the answer.
+          c.getInputStream().readNBytes(contentLength(head));
           requests.add(head);
           c.getOutputStream().write(answer.apply(head).getBytes(StandardCharsets.ISO_8859_1));
           c.getOutputStream().flush();
@@ -45,6 +49,17 @@ final class ScriptedOrigin implements AutoCloseable {
 
   URI uri() {
     return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+  }
+
+  /** The head's Content-Length, or 0 (the proxy sends request bodies with one, or none). */
+  private static int contentLength(String head) {
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("Content-Length")) {
+        return Integer.parseInt(line.substring(colon + 1).trim());
+      }
+    }
+    return 0;
   }
 
   /** Reads up to the blank line that ends a request head. */
