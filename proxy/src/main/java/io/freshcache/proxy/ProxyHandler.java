@@ -1217,12 +1217,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         || !HttpVersion.HTTP_1_1.equals(ex.request.protocolVersion())) {
       return;
     }
-    HttpHeaders h = new DefaultHttpHeaders();
-    h.set(interim.headers());
-    ProxyRuntime.stripHopByHop(h);
-    for (String n : ProxyRuntime.INTERNAL_FIELDS) {
-      h.remove(n);
-    }
+    HttpHeaders h = ProxyRuntime.clientFields(interim.headers());
     h.remove(HttpHeaderNames.CONTENT_LENGTH);
     ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, interim.status(), Unpooled.EMPTY_BUFFER, h,
         EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
@@ -1359,16 +1354,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void relayHead(OriginCall call, HttpResponse head, int code) {
-      HttpHeaders h = new DefaultHttpHeaders();
-      h.set(head.headers());
-      ProxyRuntime.stripHopByHop(h);
-      List<String> surrogate = h.getAll(SurrogateControl.HEADER);
-      for (String n : ProxyRuntime.INTERNAL_FIELDS) {
-        h.remove(n);
-      }
-      if (SurrogateControl.targetsAnotherDevice(surrogate, SurrogateControl.DEVICE_TOKEN)) {
-        h.add(SurrogateControl.HEADER, surrogate);
-      }
+      HttpHeaders h = ProxyRuntime.clientFields(head.headers());
       String via = h.get(HttpHeaderNames.VIA);
       h.set(HttpHeaderNames.VIA, via == null ? StoredResponse.VIA : via + ", " + StoredResponse.VIA);
       String cs = StoredResponse.upstream(h.getAll("Cache-Status"));

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.net.URI;
@@ -200,6 +201,25 @@ final class ProxyRuntime {
 
   static boolean isSafe(HttpMethod m) {
     return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.TRACE;
+  }
+
+  /**
+   * A copy of an origin response's fields as a client may see them: without hop-by-hop fields and
+   * this proxy's own ({@link #INTERNAL_FIELDS}), but for a Surrogate-Control aimed at another device
+   * (a CDN in front), which is its to read.
+   */
+  static HttpHeaders clientFields(HttpHeaders origin) {
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set(origin);
+    stripHopByHop(h);
+    List<String> surrogate = h.getAll(SurrogateControl.HEADER);
+    for (String n : INTERNAL_FIELDS) {
+      h.remove(n);
+    }
+    if (SurrogateControl.targetsAnotherDevice(surrogate, SurrogateControl.DEVICE_TOKEN)) {
+      h.add(SurrogateControl.HEADER, surrogate);
+    }
+    return h;
   }
 
   /** Removes the hop-by-hop fields of a message (RFC 9110 section 7.6.1), see {@link HopByHop}. */

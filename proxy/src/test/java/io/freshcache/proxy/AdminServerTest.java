@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class AdminServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOKEN = "s3cret-token";
+  /** A request body one tag over the admin API's limit. */
+  private static final String OVERSIZED_JSON = "{\"tags\":[\"" + "a".repeat(AdminServer.MAX_BODY_BYTES) + "\"]}";
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Freshcache cache = Freshcache.builder().build();
@@ -278,9 +280,8 @@ class AdminServerTest {
   @Test
   void bodyOverTheLimitIs413WithAJsonError() throws Exception {
     start(null);
-    String json = "{\"tags\":[\"" + "a".repeat(AdminServer.MAX_BODY_BYTES) + "\"]}";
 
-    HttpResponse<String> r = post("/invalidate", json);
+    HttpResponse<String> r = post("/invalidate", OVERSIZED_JSON);
 
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(error(r)).startsWith("body: larger than 65536 bytes");
@@ -292,12 +293,11 @@ class AdminServerTest {
   @Test
   void anOversizedBodyWithoutTheTokenIs401Not413() throws Exception {
     start(TOKEN);
-    String json = "{\"tags\":[\"" + "a".repeat(AdminServer.MAX_BODY_BYTES) + "\"]}";
-    HttpResponse<String> anonymous = post("/invalidate", json);
+    HttpResponse<String> anonymous = post("/invalidate", OVERSIZED_JSON);
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"freshcache-admin\"");
-    assertThat(post("/invalidate", json, "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
-    HttpResponse<String> allowed = post("/invalidate", json, "Authorization", "Bearer " + TOKEN);
+    assertThat(post("/invalidate", OVERSIZED_JSON, "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+    HttpResponse<String> allowed = post("/invalidate", OVERSIZED_JSON, "Authorization", "Bearer " + TOKEN);
     assertThat(allowed.statusCode()).isEqualTo(413);
     assertThat(error(allowed)).startsWith("body: larger than 65536 bytes");
   }
