@@ -26,10 +26,14 @@ import org.slf4j.LoggerFactory;
  * Content} to store, or exceptionally with a {@link PassThrough} (not to be stored nor shared) or an
  * {@link OriginFailure}.
  *
- * <p>Runs on the event loop of the origin call. The body is aggregated up to {@link
- * ProxyConfig#maxCacheableBodyBytes()}; beyond it the response becomes a pass-through that the leader
- * streams on from the live origin call. Cache-Invalidate is applied as soon as the response head
- * arrives, before anything is relayed.
+ * <p>Runs on the event loop of the origin call. Whether a response may be stored is decided on its
+ * head: one that may not (no explicit freshness, {@code no-store}, a Vary or scope the key did not
+ * expect, ...) becomes at once a pass-through that the leader streams on from the live origin call,
+ * so an unbounded or slow response (a {@code text/event-stream}, a long poll, a download) reaches
+ * its client as the origin sends it instead of when it ends. Only a storable body, a server error's
+ * (which a stale entry may replace) and a 304's are aggregated, up to {@link
+ * ProxyConfig#maxCacheableBodyBytes()}; beyond it the response becomes a pass-through too.
+ * Cache-Invalidate is applied as soon as the response head arrives, before anything is relayed.
  */
 final class CacheFetch implements OriginCall.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(CacheFetch.class);
@@ -49,6 +53,11 @@ final class CacheFetch implements OriginCall.Listener {
   private HttpResponse head;
   private long responseTime;
   private CompositeByteBuf body;
+  /** What {@link #decide} found for a storable response: stored by {@link #finish} once its body is in. */
+  private Storable storable;
+
+  /** The head's decisions for a response that may be stored, kept until its body is complete. */
+  private record Storable(Freshness freshness, Storability.Decision decision, Vary sent) {}
 
   /**
    * A fetch for {@code ctx}'s entry.
@@ -88,8 +97,20 @@ final class CacheFetch implements OriginCall.Listener {
       out.completeExceptionally(new PassThrough(response, Unpooled.EMPTY_BUFFER, call, "too-large", true));
       return;
     }
+    int status = response.status().code();
+    if (status != 304 && !isServerError(status)) {
+      PassThrough pass = decide(call);
+      if (pass != null) {
+        out.completeExceptionally(pass);
+        return;
+      }
+    }
     body = Unpooled.compositeBuffer(1024);
     call.read();
+  }
+
+  private static boolean isServerError(int status) {
+    return status == 500 || status == 502 || status == 503 || status == 504;
   }
 
   @Override
@@ -188,56 +209,14 @@ final class CacheFetch implements OriginCall.Listener {
       out.complete(new Content(previous.body(), previous.contentType(), sr));
       return;
     }
-    if (status == 500 || status == 502 || status == 503 || status == 504) {
+    if (isServerError(status)) {
       out.completeExceptionally(new PassThrough(head, b, null, "origin-error", false));
       return;
     }
-    if (ProxyHandler.contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)) != null) {
-      // We asked for identity; a coded body would need decoding to be served to every client.
-      out.completeExceptionally(new PassThrough(head, b, null, "content-encoding", true));
-      return;
-    }
-    Freshness f = Freshness.of(response, reqAt, resAt);
-    Fields request = Fields.of(ex.request.headers());
-    Storability.Decision d = Storability.decide("GET", status, request, response, f, ex.identity != null);
-    Vary sent = Vary.of(response);
-    // The key's Vary: the fill asked for identity whatever the client accepts, so the client's
-    // Accept-Encoding selected nothing (the origin's Vary is still sent, see StoredResponse).
-    Vary vary = sent.withoutAcceptEncoding();
-    if (!d.store()) {
-      boolean hfp = switch (d.reason()) {
-        case REQUEST_NO_STORE, AUTHORIZATION, PRIVATE -> false;
-        default -> true;
-      };
-      if (d.reason() == Storability.Reason.PRIVATE) {
-        rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary.isStar() ? Vary.NONE : vary, true));
-      }
-      out.completeExceptionally(new PassThrough(head, b, null, reason(d.reason()), hfp));
-      return;
-    }
-    boolean userScoped = d.scope() == Storability.Scope.USER;
-    if (!vary.equals(ex.vary) || userScoped && ctx.key().scope().kind() != Scope.Kind.USER) {
-      // The key was computed with what we knew before this response: learn, pass this one through.
-      rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
-      out.completeExceptionally(new PassThrough(head, b, null, !vary.equals(ex.vary) ? "vary-changed" : "private", false));
-      return;
-    }
-    // The default (no Vary, shared) is what no profile means: only other profiles are kept.
-    ProxyRuntime.Profile known = rt.profiles.getIfPresent(ex.resource);
-    boolean isDefault = !userScoped && vary.equals(Vary.NONE);
-    if (isDefault) {
-      if (known != null) {
-        rt.profiles.invalidate(ex.resource);
-      }
-    } else if (known == null || known.userScoped() != userScoped || !known.vary().equals(vary)) {
-      rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
-    }
-    String[] tags = tagsOf(response);
-    if (tags == null) {
-      out.completeExceptionally(new PassThrough(head, b, null, "tags-incomplete", true));
-      return;
-    }
-    declare(tags);
+    Storable st = storable;
+    Storability.Decision d = st.decision();
+    Freshness f = st.freshness();
+    Vary sent = st.sent();
     byte[] bytes = ByteBufUtil.getBytes(b);
     b.release();
     Fields stored = StoredFields.forStorage(response, d.strip(), resAt).withoutAll(StoredResponse.NOT_STORED);
@@ -267,6 +246,60 @@ final class CacheFetch implements OriginCall.Listener {
       bytes = literalOutput(t); // only removed markup: what every request would get
     }
     out.complete(new Content(bytes, type, sr));
+  }
+
+  /**
+   * Decides on the head of a response other than a 304 or a server error whether it may be stored:
+   * null if it may (what was found is kept in {@link #storable}), else the pass-through that streams
+   * it on from {@code call}. The body plays no part in the decision.
+   */
+  private PassThrough decide(OriginCall call) {
+    int status = head.status().code();
+    if (ProxyHandler.contentCoding(head.headers().get(HttpHeaderNames.CONTENT_ENCODING)) != null) {
+      // We asked for identity; a coded body would need decoding to be served to every client.
+      return new PassThrough(head, Unpooled.EMPTY_BUFFER, call, "content-encoding", true);
+    }
+    Fields response = Fields.of(head.headers());
+    Freshness f = Freshness.of(response, Instant.ofEpochMilli(requestTime), Instant.ofEpochMilli(responseTime));
+    Fields request = Fields.of(ex.request.headers());
+    Storability.Decision d = Storability.decide("GET", status, request, response, f, ex.identity != null);
+    Vary sent = Vary.of(response);
+    // The key's Vary: the fill asked for identity whatever the client accepts, so the client's
+    // Accept-Encoding selected nothing (the origin's Vary is still sent, see StoredResponse).
+    Vary vary = sent.withoutAcceptEncoding();
+    if (!d.store()) {
+      boolean hfp = switch (d.reason()) {
+        case REQUEST_NO_STORE, AUTHORIZATION, PRIVATE -> false;
+        default -> true;
+      };
+      if (d.reason() == Storability.Reason.PRIVATE) {
+        rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary.isStar() ? Vary.NONE : vary, true));
+      }
+      return new PassThrough(head, Unpooled.EMPTY_BUFFER, call, reason(d.reason()), hfp);
+    }
+    boolean userScoped = d.scope() == Storability.Scope.USER;
+    if (!vary.equals(ex.vary) || userScoped && ctx.key().scope().kind() != Scope.Kind.USER) {
+      // The key was computed with what we knew before this response: learn, pass this one through.
+      rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
+      return new PassThrough(head, Unpooled.EMPTY_BUFFER, call, !vary.equals(ex.vary) ? "vary-changed" : "private", false);
+    }
+    // The default (no Vary, shared) is what no profile means: only other profiles are kept.
+    ProxyRuntime.Profile known = rt.profiles.getIfPresent(ex.resource);
+    boolean isDefault = !userScoped && vary.equals(Vary.NONE);
+    if (isDefault) {
+      if (known != null) {
+        rt.profiles.invalidate(ex.resource);
+      }
+    } else if (known == null || known.userScoped() != userScoped || !known.vary().equals(vary)) {
+      rt.profiles.put(ex.resource, new ProxyRuntime.Profile(vary, userScoped));
+    }
+    String[] tags = tagsOf(response);
+    if (tags == null) {
+      return new PassThrough(head, Unpooled.EMPTY_BUFFER, call, "tags-incomplete", true);
+    }
+    declare(tags);
+    storable = new Storable(f, d, sent);
+    return null;
   }
 
   /** Keeps for the request that fetched {@code response} the lines the decision does not let the cache store. */

@@ -994,9 +994,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         rt.hitForPass.put(sub.resource, pt.reason);
       }
       EsiAssembly.Part stale = pt.originError ? staleFragment(sub) : null;
-      if (stale != null || pt.call != null) {
+      if (stale != null || pt.reason.equals("too-large")) {
         pt.discard();
         out.complete(stale != null ? stale : EsiAssembly.Part.failure("too large to cache"));
+        return;
+      }
+      if (pt.call != null) {
+        // Not storable, decided on its head: the rest of the body is read here, as an uncached fragment's.
+        new FragmentBody(out).rest(pt.call, pt.head, pt.body);
         return;
       }
       byte[] body = ByteBufUtil.getBytes(pt.body);
@@ -1081,63 +1086,88 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void fetchUncached(Exchange sub, CompletableFuture<EsiAssembly.Part> out) {
     rt.stats.passes.increment();
     rt.stats.originRequests.increment();
-    OriginCall.start(rt.origin(loop), originRequest(sub, false), false, new OriginCall.Listener() {
-      private HttpResponse head;
-      private CompositeByteBuf body;
+    OriginCall.start(rt.origin(loop), originRequest(sub, false), false, new FragmentBody(out));
+  }
 
-      @Override
-      public void onResponse(OriginCall call, HttpResponse response) {
-        rt.applyInvalidations(response.headers());
-        if (HttpUtil.getContentLength(response, -1L) > rt.config.maxCacheableBodyBytes()) {
-          call.abort();
-          out.complete(EsiAssembly.Part.failure("too large"));
-          return;
-        }
-        head = response;
-        body = Unpooled.compositeBuffer(1024);
-        call.read();
+  /**
+   * Reads a fragment's response whole, up to {@link ProxyConfig#maxCacheableBodyBytes()}, into the
+   * part it completes: for a fragment fetched outside the cache, or one the cache would not store,
+   * whose response the fill hands over after its head ({@link #rest}).
+   */
+  private final class FragmentBody implements OriginCall.Listener {
+    private final CompletableFuture<EsiAssembly.Part> out;
+    private HttpResponse head;
+    private CompositeByteBuf body;
+
+    FragmentBody(CompletableFuture<EsiAssembly.Part> out) {
+      this.out = out;
+    }
+
+    /** Reads the rest of a response whose head and first bytes a fill already read. */
+    void rest(OriginCall call, HttpResponse response, ByteBuf first) {
+      head = response;
+      body = Unpooled.compositeBuffer(1024);
+      if (first.isReadable()) {
+        body.addComponent(true, first);
+      } else {
+        first.release();
       }
+      call.listener(this);
+      call.read();
+    }
 
-      @Override
-      public void onContent(OriginCall call, HttpContent content) {
-        if (body == null) {
-          content.release();
-          return;
-        }
-        if (content.content().isReadable()) {
-          body.addComponent(true, content.content().retain());
-        }
+    @Override
+    public void onResponse(OriginCall call, HttpResponse response) {
+      rt.applyInvalidations(response.headers());
+      if (HttpUtil.getContentLength(response, -1L) > rt.config.maxCacheableBodyBytes()) {
+        call.abort();
+        out.complete(EsiAssembly.Part.failure("too large"));
+        return;
+      }
+      head = response;
+      body = Unpooled.compositeBuffer(1024);
+      call.read();
+    }
+
+    @Override
+    public void onContent(OriginCall call, HttpContent content) {
+      if (body == null) {
         content.release();
-        boolean last = content instanceof LastHttpContent;
-        if (body.readableBytes() > rt.config.maxCacheableBodyBytes()) {
-          body.release();
-          body = null;
-          if (!last) {
-            call.abort();
-          }
-          out.complete(EsiAssembly.Part.failure("too large"));
-          return;
-        }
-        if (!last) {
-          call.read();
-          return;
-        }
-        byte[] bytes = ByteBufUtil.getBytes(body);
+        return;
+      }
+      if (content.content().isReadable()) {
+        body.addComponent(true, content.content().retain());
+      }
+      content.release();
+      boolean last = content instanceof LastHttpContent;
+      if (body.readableBytes() > rt.config.maxCacheableBodyBytes()) {
         body.release();
         body = null;
-        out.complete(partOf(head.status().code(), Fields.of(head.headers()), bytes));
-      }
-
-      @Override
-      public void onFailure(OriginCall call, OriginFailure failure) {
-        rt.stats.originErrors.increment();
-        if (body != null) {
-          body.release();
-          body = null;
+        if (!last) {
+          call.abort();
         }
-        out.complete(EsiAssembly.Part.failure(failure.getMessage()));
+        out.complete(EsiAssembly.Part.failure("too large"));
+        return;
       }
-    });
+      if (!last) {
+        call.read();
+        return;
+      }
+      byte[] bytes = ByteBufUtil.getBytes(body);
+      body.release();
+      body = null;
+      out.complete(partOf(head.status().code(), Fields.of(head.headers()), bytes));
+    }
+
+    @Override
+    public void onFailure(OriginCall call, OriginFailure failure) {
+      rt.stats.originErrors.increment();
+      if (body != null) {
+        body.release();
+        body = null;
+      }
+      out.complete(EsiAssembly.Part.failure(failure.getMessage()));
+    }
   }
 
   /** One line of at most 300 printable characters, for an error body. */
