@@ -239,7 +239,8 @@ public final class FreshcacheProxy implements AutoCloseable {
    * The proxy's counters: requests, hits, misses, passes, coalesced, staleServed, notModified,
    * originRequests, originConnects, originErrors, clientErrors, clientTimeouts, bytesOut, esiAssemblies, esiErrors,
    * transcodes (bodies converted from their stored coding for a client), interimResponses (103 Early
-   * Hints and other 1xx forwarded to clients), inFlight, and the cache's
+   * Hints and other 1xx forwarded to clients), upgrades (connections tunnelled after a 101, such as
+   * WebSockets) with tunnelBytesIn and tunnelBytesOut, inFlight, and the cache's
    * entries and storedBytes.
    */
   public Map<String, Object> stats() {
@@ -263,6 +264,9 @@ public final class FreshcacheProxy implements AutoCloseable {
     counter(registry, "client.errors", rt.stats.clientErrors);
     counter(registry, "transcodes", rt.stats.transcodes);
     counter(registry, "interim.responses", rt.stats.interimResponses);
+    counter(registry, "upgrades", rt.stats.upgrades);
+    counter(registry, "tunnel.bytes.in", rt.stats.tunnelBytesIn);
+    counter(registry, "tunnel.bytes.out", rt.stats.tunnelBytesOut);
     counter(registry, "client.timeouts", rt.stats.clientTimeouts);
     FunctionCounter.builder("freshcache.proxy.bytes.out", rt.stats.bytesOut, LongAdder::sum).baseUnit("bytes")
         .register(registry);

@@ -184,6 +184,23 @@ final class OriginCall {
     }
   }
 
+  /**
+   * Ends the call after a {@code 101 Switching Protocols} and hands its connection over (to a {@link
+   * Tunnel}): it goes back to no pool and the call reports nothing more. Null if the call is over.
+   */
+  Channel takeChannel() {
+    if (done || channel == null) {
+      return null;
+    }
+    done = true;
+    cancelTimer();
+    releaseQueued();
+    detach();
+    Channel ch = channel;
+    channel = null;
+    return ch;
+  }
+
   /** Stops the call: the connection is closed (it is mid-exchange), queued chunks released. */
   void abort() {
     finish();

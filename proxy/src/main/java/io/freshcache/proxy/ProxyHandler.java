@@ -12,6 +12,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -342,8 +343,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     HttpHeaders h = req.headers();
     // An HTTP/2 upgrade offer (Java's HttpClient sends one by default) is declined by answering in
     // HTTP/1.1, which RFC 9110 section 7.8 allows: it must not cost the client the cache. Other
-    // upgrades (WebSocket) go to the origin.
+    // upgrades (WebSocket) go to the origin, and a 101 from it makes the connection a tunnel.
     boolean upgrade = h.contains(HttpHeaderNames.UPGRADE) && !isH2cOffer(h);
+    if (upgrade && !hasBody && ex.method == HttpMethod.GET && offersUpgrade(ex.request)) {
+      tunnel(ex);
+      return;
+    }
     if (hasBody || h.contains(HttpHeaderNames.RANGE) || upgrade) {
       forward(ex, CacheStatus.Fwd.BYPASS, hasBody ? "request-body" : upgrade ? "upgrade" : "range");
       return;
@@ -1218,6 +1223,131 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       queued.poll();
       onBody(ex, c);
     }
+  }
+
+  /**
+   * Whether {@code req} validly offers to switch protocols (RFC 9110 section 7.8): HTTP/1.1, and
+   * {@code Upgrade} named in {@code Connection}, as a sender must; an offer without it is ignored.
+   */
+  static boolean offersUpgrade(HttpRequest req) {
+    if (!HttpVersion.HTTP_1_1.equals(req.protocolVersion())) {
+      return false;
+    }
+    for (String line : req.headers().getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : line.split(",")) {
+        if (token.trim().equalsIgnoreCase("upgrade")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The protocol names (without versions, lower case) of an {@code Upgrade} field's lines. */
+  private static java.util.Set<String> protocols(HttpHeaders h) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (String line : h.getAll(HttpHeaderNames.UPGRADE)) {
+      for (String token : line.split(",")) {
+        String t = token.trim();
+        int slash = t.indexOf('/');
+        if (!t.isEmpty()) {
+          names.add((slash < 0 ? t : t.substring(0, slash)).toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Sends a protocol switch offer (a WebSocket handshake) on to the origin with its {@code Upgrade}
+   * and {@code Connection: upgrade}, which as hop-by-hop fields every other request loses. A {@code
+   * 101} makes the connection a {@link Tunnel} to that origin connection; any other answer is
+   * relayed as a pass.
+   */
+  private void tunnel(Exchange ex) {
+    rt.stats.passes.increment();
+    rt.stats.originRequests.increment();
+    CacheStatus status = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("upgrade");
+    HttpRequest origin = originRequest(ex, false);
+    origin.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    origin.headers().set(HttpHeaderNames.UPGRADE, String.join(", ", ex.request.headers().getAll(HttpHeaderNames.UPGRADE)));
+    Relay relay = new Relay(ex, status, true);
+    ex.call = OriginCall.start(rt.origin(loop), origin, false, new OriginCall.Listener() {
+      @Override
+      public void onInterim(OriginCall call, HttpResponse interim) {
+        relay.onInterim(call, interim);
+      }
+
+      @Override
+      public void onResponse(OriginCall call, HttpResponse head) {
+        if (head.status().code() != 101) {
+          call.listener(relay);
+          relay.onResponse(call, head);
+          return;
+        }
+        if (ex.clientGone || current != ex) {
+          call.abort();
+          return;
+        }
+        if (!protocols(ex.request.headers()).containsAll(protocols(head.headers()))
+            || protocols(head.headers()).isEmpty()) {
+          // RFC 9110 section 7.8: the switch must be to a protocol the client offered.
+          call.abort();
+          rt.stats.originErrors.increment();
+          LOG.warn("{} {}: origin switched to '{}', which the client did not offer", ex.method, ex.resource,
+              Fields.printable(head.headers().get(HttpHeaderNames.UPGRADE, "")));
+          error(ex, 502, "bad response from origin", true); // the client may have sent bytes for the new protocol
+          return;
+        }
+        switchProtocols(ex, call, head, status);
+      }
+
+      @Override
+      public void onContent(OriginCall call, HttpContent content) {
+        relay.onContent(call, content);
+      }
+
+      @Override
+      public void onFailure(OriginCall call, OriginFailure failure) {
+        relay.onFailure(call, failure);
+      }
+    });
+  }
+
+  /** Answers the client's offer with the origin's 101 and joins the two connections in a tunnel. */
+  private void switchProtocols(Exchange ex, OriginCall call, HttpResponse head, CacheStatus status) {
+    rt.applyInvalidations(head.headers());
+    Channel origin = call.takeChannel();
+    if (origin == null) {
+      error(ex, 502, "origin unreachable", false);
+      return;
+    }
+    HttpHeaders h = ProxyRuntime.clientFields(head.headers());
+    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    h.set(HttpHeaderNames.UPGRADE, String.join(", ", head.headers().getAll(HttpHeaderNames.UPGRADE)));
+    String via = h.get(HttpHeaderNames.VIA);
+    h.set(HttpHeaderNames.VIA, via == null ? StoredResponse.VIA : via + ", " + StoredResponse.VIA);
+    ex.cacheStatus = status.fwdStatus(101).toString();
+    h.set("Cache-Status", ex.cacheStatus);
+    ex.status = 101;
+    ex.responseStarted = true;
+    ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
+        Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
+    // The exchange ends here for the log and the counters; the connection is the tunnel's now and
+    // never carries another HTTP request (what was queued behind the offer is dropped).
+    closed = true;
+    current = null;
+    ex.call = null;
+    rt.inFlight.decrementAndGet();
+    rt.stats.upgrades.increment();
+    access(ex);
+    Object m;
+    while ((m = queued.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+    Tunnel.join(ctx.channel(), origin, "decoder", rt.config.clientIdleTimeout(), rt.stats.tunnelBytesIn,
+        rt.stats.tunnelBytesOut);
   }
 
   /** Relays a response the renderer would not store; only the leader gets here. */

@@ -30,6 +30,10 @@ final class ProxyStats {
   final LongAdder transcodes = new LongAdder();
   /** Interim responses (103 Early Hints, 102) forwarded from the origin to a client. */
   final LongAdder interimResponses = new LongAdder();
+  /** Connections switched to another protocol (WebSocket) and tunnelled, and the bytes each way. */
+  final LongAdder upgrades = new LongAdder();
+  final LongAdder tunnelBytesIn = new LongAdder();
+  final LongAdder tunnelBytesOut = new LongAdder();
 
   Map<String, Object> snapshot() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -50,6 +54,9 @@ final class ProxyStats {
     m.put("esiErrors", esiErrors.sum());
     m.put("transcodes", transcodes.sum());
     m.put("interimResponses", interimResponses.sum());
+    m.put("upgrades", upgrades.sum());
+    m.put("tunnelBytesIn", tunnelBytesIn.sum());
+    m.put("tunnelBytesOut", tunnelBytesOut.sum());
     return m;
   }
 }

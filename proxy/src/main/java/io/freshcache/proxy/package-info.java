@@ -15,7 +15,8 @@
  * and {@code OriginClient} the origin side, {@code StoredResponse} the entry's attachment and its
  * pre-encoded hit path ({@code BodyFiles} keeps large bodies of hit entries in files sent with
  * sendfile; {@code AcceptEncoding} picks the coding), {@code ClientTimeouts} the client header, idle
- * and body timeouts.
+ * and body timeouts, {@code Tunnel} a connection switched to another protocol (WebSocket) after the
+ * origin's 101.
  *
  * <p>Around the data path: {@code AdminServer} (its own listener: invalidation, stats, Prometheus
  * metrics; docs/admin.md) through {@code AdminActions}; {@code LiveEvents} (a cache listener) and
