@@ -140,7 +140,12 @@ final class BodyFiles {
 
     /** A region of the whole body for one response (released by the transport after writing it). */
     FileRegion region() {
-      return new Region(this);
+      return new Region(this, 0, length);
+    }
+
+    /** A region of {@code count} bytes of the body from {@code position}, for a range request's 206. */
+    FileRegion region(long position, long count) {
+      return new Region(this, position, count);
     }
   }
 
@@ -161,8 +166,8 @@ final class BodyFiles {
     @SuppressWarnings({"unused", "FieldCanBeLocal"}) // keeps the body, so its channel, open while in flight
     private final Body body;
 
-    Region(Body body) {
-      super(body.channel, 0, body.length);
+    Region(Body body, long position, long count) {
+      super(body.channel, position, count);
       this.body = body;
     }
 

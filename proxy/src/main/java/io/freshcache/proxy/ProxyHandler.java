@@ -107,6 +107,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     boolean bodyBlocked;
     long bodyBytes;
     String identity;
+    /** The Range of a GET, answered from the stored body ({@link ByteRange}), or null. */
+    String range;
     Vary vary = Vary.NONE;
     CacheKey key;
     boolean profileKnown;
@@ -349,9 +351,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       tunnel(ex);
       return;
     }
-    if (hasBody || h.contains(HttpHeaderNames.RANGE) || upgrade) {
-      forward(ex, CacheStatus.Fwd.BYPASS, hasBody ? "request-body" : upgrade ? "upgrade" : "range");
+    if (hasBody || upgrade) {
+      forward(ex, CacheStatus.Fwd.BYPASS, hasBody ? "request-body" : "upgrade");
       return;
+    }
+    if (ex.method == HttpMethod.GET && h.contains(HttpHeaderNames.RANGE)) {
+      // Served from the stored body (the fill asks for all of it); RFC 9110 section 14.2 defines
+      // ranges for GET only, so a HEAD's Range is ignored.
+      ex.range = String.join(", ", h.getAll(HttpHeaderNames.RANGE));
     }
     lookup(ex);
   }
@@ -646,6 +653,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       if (pt.hitForPass) {
         rt.hitForPass.put(ex.resource, pt.reason);
+        if (ex.range != null && pt.call != null) {
+          // The fill asked for the whole body, which is not to be stored (a large download, say):
+          // the client asked for a range of it, which the origin can answer. Once per resource:
+          // the hit-for-pass mark sends the next ranges straight there.
+          pt.discard();
+          forward(ex, fwdOfMiss(ex), pt.reason);
+          return;
+        }
       }
       rt.stats.passes.increment();
       CacheStatus status = CacheStatus.fwd(fwdOfMiss(ex)).stored(false).detail(pt.reason);
@@ -784,6 +799,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
+    if (ex.range != null && sr.status == 200 && serveRange(ex, page, sr, hit, date, age, cacheStatus, connection, extra)) {
+      return;
+    }
     StoredResponse.Hit enc = sr.hit(page, coding, hit, rt.stats.transcodes, rt.bodyFiles, rt.cache);
     ByteBuf block = enc == null ? sr.storedBlock(ctx.alloc(), page, ex.isHead(), date, age, cacheStatus, connection, extra)
         : sr.hitBlock(ctx.alloc(), enc, ex.isHead(), date, age, cacheStatus, connection, extra);
@@ -796,6 +814,74 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     raw.write(block, raw.voidPromise());
     ex.bytesOut += enc.length;
     complete(ex, raw.write(enc.file != null ? enc.file.region() : enc.direct.duplicate()));
+  }
+
+  /**
+   * Answers a GET with a Range from the stored body's identity form (RFC 9110 section 14): a 206
+   * with the one range, or a 416 if it lies beyond the body; false (the caller sends the whole body
+   * with a 200) when the Range is to be ignored ({@link ByteRange}) or its If-Range does not hold.
+   */
+  private boolean serveRange(Exchange ex, Page page, StoredResponse sr, boolean hit, long date, long age,
+      String cacheStatus, int connection, Fields extra) {
+    if (!ifRangeHolds(ex.request.headers(), sr, page)) {
+      return false;
+    }
+    StoredResponse.Hit enc = sr.hit(page, Encoding.IDENTITY, hit, rt.stats.transcodes, rt.bodyFiles, rt.cache);
+    byte[] bytes = enc == null ? (page.storedEncoding() == Encoding.IDENTITY ? page.storedBody() : page.body())
+        : enc.body;
+    long length = bytes != null ? bytes.length : enc.length;
+    ByteRange r = ByteRange.of(ex.range, length);
+    if (r.whole()) {
+      return false;
+    }
+    ByteBuf tail = StoredResponse.perRequest(ctx.alloc(), date, age, cacheStatus, connection, extra);
+    StringBuilder head = new StringBuilder(256);
+    if (!r.satisfiable()) {
+      head.append("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */").append(length)
+          .append("\r\nContent-Length: 0\r\nVia: ").append(StoredResponse.VIA).append("\r\n");
+      ex.status = 416;
+    } else {
+      head.append("HTTP/1.1 206 Partial Content\r\n");
+      for (Fields.Field f : sr.sentFields(page, Encoding.IDENTITY).lines()) {
+        head.append(f.name()).append(": ").append(f.value()).append("\r\n");
+      }
+      head.append("Content-Range: bytes ").append(r.first()).append('-').append(r.last()).append('/').append(length)
+          .append("\r\nContent-Length: ").append(r.length()).append("\r\nVia: ").append(StoredResponse.VIA)
+          .append("\r\n");
+      ex.status = 206;
+    }
+    ByteBuf block = ctx.alloc().buffer(head.length());
+    block.writeCharSequence(head, StandardCharsets.ISO_8859_1);
+    ex.bytesOut = block.readableBytes() + tail.readableBytes();
+    raw.write(block, raw.voidPromise());
+    if (!r.satisfiable()) {
+      complete(ex, raw.write(tail));
+      return true;
+    }
+    raw.write(tail, raw.voidPromise());
+    ex.bytesOut += r.length();
+    Object body = bytes != null ? Unpooled.wrappedBuffer(bytes, (int) r.first(), (int) r.length())
+        : enc.file != null ? enc.file.region(r.first(), r.length())
+        : enc.direct.slice((int) r.first(), (int) r.length());
+    complete(ex, raw.write(body));
+    return true;
+  }
+
+  /**
+   * Whether a request's If-Range lets its Range apply (RFC 9110 section 13.1.5): none, an entity-tag
+   * that strongly matches the stored one, or the stored Last-Modified exactly. Else the whole body.
+   */
+  private static boolean ifRangeHolds(HttpHeaders h, StoredResponse sr, Page page) {
+    String condition = h.get(HttpHeaderNames.IF_RANGE);
+    if (condition == null) {
+      return true;
+    }
+    condition = condition.trim();
+    if (condition.startsWith("\"") || condition.startsWith("W/")) {
+      String etag = sr.etag(page);
+      return !condition.startsWith("W/") && !etag.startsWith("W/") && condition.equals(etag);
+    }
+    return condition.equals(sr.sentFields(page, Encoding.IDENTITY).first("Last-Modified"));
   }
 
   // ------------------------------------------------------------------ ESI: a page assembled from its fragments
