@@ -644,7 +644,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     long[] etag = holes[0] == null ? hash(identity) : hash(identity, holes[0]);
     byte[] stored = identity;
     Encoding encoding = Encoding.IDENTITY;
-    if (holes[0] == null && identity.length >= compressionThreshold && storedEncoding != Encoding.IDENTITY) {
+    if (holes[0] == null && !scope.uncompressed && identity.length >= compressionThreshold
+        && storedEncoding != Encoding.IDENTITY) {
       Compression.Coded z = Compression.encodeIfSmaller(identity, storedEncoding);
       if (z != null) {
         stored = z.bytes();

@@ -22,6 +22,14 @@ public interface RenderContext {
   }
 
   /**
+   * Keeps this render's body exactly as given: not compressed for storage, so every client gets these
+   * very bytes without a content coding (what HTTP's {@code Cache-Control: no-transform} asks of an
+   * intermediary). Without it a body of at least the builder's compression threshold is stored
+   * compressed when that saves enough.
+   */
+  default void storeUncompressed() {}
+
+  /**
    * Declares dependencies: exact tags, aspects or patterns (see {@link Tag}). The entry is
    * invalidated when any of them is.
    *

@@ -29,6 +29,8 @@ final class RenderScope implements RenderContext {
   private List<CacheKey> holeKeys;
   private List<Renderer> holeRenderers;
   private String nonce;
+  /** Set by {@link #storeUncompressed}: the body is stored as given. */
+  boolean uncompressed;
 
   RenderScope(Freshcache cache, CacheKey key, long start, Page previous) {
     this.cache = cache;
@@ -45,6 +47,11 @@ final class RenderScope implements RenderContext {
   @Override
   public Page previous() {
     return previous;
+  }
+
+  @Override
+  public void storeUncompressed() {
+    uncompressed = true;
   }
 
   @Override

@@ -360,6 +360,18 @@ class FreshcacheTest {
   }
 
   @Test
+  void aRenderThatAsksForItIsStoredUncompressed() {
+    String big = "<p>Lorem ipsum dolor sit amet</p>\n".repeat(200);
+    cache.get(CacheKey.of("/asis"), ctx -> {
+      ctx.storeUncompressed();
+      return Content.html(big);
+    });
+    Page hit = cache.getIfPresent(CacheKey.of("/asis"));
+    assertThat(hit.storedEncoding()).isEqualTo(Encoding.IDENTITY);
+    assertThat(new String(hit.storedBody(), StandardCharsets.UTF_8)).isEqualTo(big);
+  }
+
+  @Test
   void identicalRebuildKeepsTheEtag() {
     CacheKey key = CacheKey.of("/same");
     ETag first = cache.get(key, page(new AtomicInteger(), "same", "t")).etag();

@@ -227,6 +227,9 @@ final class CacheFetch implements OriginCall.Listener {
       }
     }
     withhold(response, d);
+    if (noTransform(response, f)) {
+      ctx.storeUncompressed(); // RFC 9110 section 7.7: an intermediary must not change the content
+    }
     StoredResponse sr = new StoredResponse(status, StoredResponse.reason(status, head.status().reasonPhrase()),
         stored, f, sent, StoredResponse.upstream(response.all("Cache-Status")), false);
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
@@ -300,6 +303,16 @@ final class CacheFetch implements OriginCall.Listener {
     declare(tags);
     storable = new Storable(f, d, sent);
     return null;
+  }
+
+  /**
+   * Whether the response forbids intermediaries to transform its content (RFC 9111 section 5.2.2.6):
+   * {@code no-transform} in the field that governs this cache, or in {@code Cache-Control}, which
+   * speaks to every intermediary even when a targeted field sets this cache's policy.
+   */
+  static boolean noTransform(Fields response, Freshness f) {
+    return f.directives().noTransform()
+        || CacheDirectives.parse(response.all("Cache-Control")).has("no-transform");
   }
 
   /** Keeps for the request that fetched {@code response} the lines the decision does not let the cache store. */

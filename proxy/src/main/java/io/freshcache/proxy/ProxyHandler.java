@@ -767,7 +767,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders h = ex.request.headers();
-    Encoding coding = AcceptEncoding.choose(acceptEncoding(h), page.storedEncoding());
+    // A client's no-transform (RFC 9111 section 5.2.1.6) gets the origin's bytes: no coding of ours.
+    Encoding coding = ex.directives.noTransform() ? Encoding.IDENTITY
+        : AcceptEncoding.choose(acceptEncoding(h), page.storedEncoding());
     long now = rt.now();
     long date = sr.sentDateSecond(now);
     String cacheStatus = sr.upstreamCacheStatus.isEmpty() ? status.toString() : sr.upstreamCacheStatus + ", " + status;

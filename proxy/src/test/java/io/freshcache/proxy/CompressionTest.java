@@ -12,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Entries stored compressed by core are served as stored, in a coding derived from it once, or
@@ -227,6 +229,45 @@ class CompressionTest extends ProxyTestSupport {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * RFC 9110 section 7.7: an intermediary must not transform the content of a response that says
+   * no-transform, so such an entry is stored and sent as the origin sent it, to every client; a
+   * no-transform in Cache-Control counts even when a targeted field governs this cache.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"Cache-Control: max-age=60, no-transform",
+      "Freshcache-Cache-Control: max-age=60|Cache-Control: no-transform"})
+  void aNoTransformResponseIsSentAsTheOriginSentIt(String fields) {
+    TestOrigin.Reply reply = TestOrigin.Reply.ok(TEXT).header("ETag", "\"n1\"");
+    for (String field : fields.split("\\|")) {
+      reply.header(field.substring(0, field.indexOf(':')), field.substring(field.indexOf(':') + 1).trim());
+    }
+    origin.on("/n", reply);
+    start();
+    for (String acceptEncoding : new String[] {"gzip", "br, zstd", "gzip", "identity"}) {
+      HttpResponse<byte[]> r = bytes("/n", "Accept-Encoding", acceptEncoding);
+      assertThat(header(r, "Content-Encoding")).as(acceptEncoding).isNull();
+      assertThat(header(r, "ETag")).isEqualTo("\"n1\"");
+      assertThat(header(r, "Vary")).isNull();
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(TEXT);
+    }
+    assertThat(header(bytes("/n", "Accept-Encoding", "gzip"), "Cache-Status")).contains("hit");
+    assertThat(origin.count("/n")).isEqualTo(1);
+    assertThat(proxy.stats()).containsEntry("transcodes", 0L);
+  }
+
+  /** A client's no-transform (RFC 9111 section 5.2.1.6) gets the identity body of a compressed entry. */
+  @Test
+  void aClientsNoTransformGetsTheIdentityBody() {
+    origin.on("/z", TestOrigin.Reply.ok(TEXT).header("Cache-Control", "max-age=60"));
+    start();
+    assertThat(header(bytes("/z", "Accept-Encoding", "gzip"), "Content-Encoding")).isEqualTo("gzip");
+    HttpResponse<byte[]> r = bytes("/z", "Accept-Encoding", "gzip", "Cache-Control", "no-transform");
+    assertThat(header(r, "Content-Encoding")).isNull();
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(TEXT);
+    assertThat(header(r, "Cache-Status")).contains("hit");
+  }
 
   private static String unzstd(byte[] b, int length) {
     return new String(Zstd.decompress(b, length), StandardCharsets.UTF_8);
