@@ -203,6 +203,9 @@ final class CacheFetch implements OriginCall.Listener {
         return;
       }
       declare(tags);
+      if (noTransform(freshened, f)) {
+        ctx.storeUncompressed();
+      }
       ex.revalidated = true;
       StoredResponse sr = new StoredResponse(prev.status, prev.reasonPhrase, freshened, f, prev.vary,
           prev.upstreamCacheStatus, true).withTemplate(prev.template);

@@ -257,6 +257,22 @@ class CompressionTest extends ProxyTestSupport {
     assertThat(proxy.stats()).containsEntry("transcodes", 0L);
   }
 
+  /** The entry a 304 freshens is stored again, still as the origin sent it. */
+  @Test
+  void aNoTransformEntryRevalidatedWithA304StaysAsSent() {
+    origin.on("/n", r -> "\"n1\"".equals(r.header("If-None-Match"))
+        ? TestOrigin.Reply.status(304).header("ETag", "\"n1\"").header("Cache-Control", "max-age=60, no-cache, no-transform")
+        : TestOrigin.Reply.ok(TEXT).header("ETag", "\"n1\"").header("Cache-Control", "max-age=60, no-cache, no-transform"));
+    start();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<byte[]> r = bytes("/n", "Accept-Encoding", "gzip");
+      assertThat(header(r, "Content-Encoding")).as("request %d", i).isNull();
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(TEXT);
+    }
+    assertThat(origin.requests("/n")).hasSize(3);
+    assertThat(origin.last("/n").header("If-None-Match")).isEqualTo("\"n1\"");
+  }
+
   /** A client's no-transform (RFC 9111 section 5.2.1.6) gets the identity body of a compressed entry. */
   @Test
   void aClientsNoTransformGetsTheIdentityBody() {
