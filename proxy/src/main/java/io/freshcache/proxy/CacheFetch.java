@@ -265,6 +265,11 @@ final class CacheFetch implements OriginCall.Listener {
       // We asked for identity; a coded body would need decoding to be served to every client.
       return new PassThrough(head, Unpooled.EMPTY_BUFFER, call, "content-encoding", true);
     }
+    if (isEventStream(head.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+      // Live by nature and without end: stored, it would be held back until maxCacheableBodyBytes,
+      // whatever freshness the origin gave it.
+      return new PassThrough(head, Unpooled.EMPTY_BUFFER, call, "event-stream", true);
+    }
     Fields response = Fields.of(head.headers());
     Freshness f = Freshness.of(response, Instant.ofEpochMilli(requestTime), Instant.ofEpochMilli(responseTime));
     Fields request = Fields.of(ex.request.headers());
@@ -306,6 +311,16 @@ final class CacheFetch implements OriginCall.Listener {
     declare(tags);
     storable = new Storable(f, d, sent);
     return null;
+  }
+
+  /** Whether a Content-Type is {@code text/event-stream} (Server-Sent Events), parameters aside. */
+  static boolean isEventStream(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim()
+        .equalsIgnoreCase("text/event-stream");
   }
 
   /**

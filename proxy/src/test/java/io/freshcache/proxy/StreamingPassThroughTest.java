@@ -26,13 +26,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StreamingPassThroughTest extends ProxyTestSupport {
 
-  /** Fields that make a response unstorable, each decided on the head alone. */
+  /**
+   * Fields that make a response unstorable, each decided on the head alone; an event stream is
+   * never stored, whatever freshness it claims.
+   */
   @ParameterizedTest
   @ValueSource(strings = {
-      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n|no-explicit-freshness",
+      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n|event-stream",
+      "Content-Type: application/json\r\n|no-explicit-freshness",
       "Cache-Control: max-age=60, no-store\r\n|no-store",
       "Cache-Control: max-age=60, private\r\n|private",
-      "Cache-Control: max-age=60\r\nVary: *\r\n|vary-star"})
+      "Cache-Control: max-age=60\r\nVary: *\r\n|vary-star",
+      "Content-Type: Text/Event-Stream; charset=utf-8\r\nCache-Control: max-age=60\r\n|event-stream"})
   void anUnstorableChunkedResponseStreamsThrough(String fieldsAndDetail) throws Exception {
     String fields = fieldsAndDetail.substring(0, fieldsAndDetail.indexOf('|'));
     String detail = fieldsAndDetail.substring(fieldsAndDetail.indexOf('|') + 1);
