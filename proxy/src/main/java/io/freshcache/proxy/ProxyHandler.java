@@ -47,7 +47,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -1332,14 +1335,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The protocol names (without versions, lower case) of an {@code Upgrade} field's lines. */
-  private static java.util.Set<String> protocols(HttpHeaders h) {
-    java.util.Set<String> names = new java.util.HashSet<>();
+  private static Set<String> protocols(HttpHeaders h) {
+    Set<String> names = new HashSet<>();
     for (String line : h.getAll(HttpHeaderNames.UPGRADE)) {
       for (String token : line.split(",")) {
         String t = token.trim();
         int slash = t.indexOf('/');
         if (!t.isEmpty()) {
-          names.add((slash < 0 ? t : t.substring(0, slash)).toLowerCase(java.util.Locale.ROOT));
+          names.add((slash < 0 ? t : t.substring(0, slash)).toLowerCase(Locale.ROOT));
         }
       }
     }

@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -70,7 +71,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
    */
   private static void removeAllBut(ChannelPipeline p, String keep) {
     List<String> names = new ArrayList<>(p.names());
-    java.util.Collections.reverse(names);
+    Collections.reverse(names);
     for (String name : names) {
       if (!name.equals("idle") && !name.equals("tunnel") && !name.equals(keep) && p.context(name) != null
           && !name.startsWith("DefaultChannelPipeline$TailContext")) {
