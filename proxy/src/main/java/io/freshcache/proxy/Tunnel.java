@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * When either side closes or fails, both are closed (after what was already read has been written);
  * a tunnel with no byte either way for its idle timeout is closed too.
  *
- * <p>{@link #join} retires the HTTP handlers of both pipelines. Bytes their decoders had read past
- * the handshake (a client's first frame in the packet of its request, an origin's in the packet of
- * its 101) are not lost: a removed decoder hands what it holds to the next handler, the tunnel.
+ * <p>{@link #join} retires the HTTP handlers of both pipelines. Bytes the origin's decoder had read
+ * past its 101 (a first frame in the same packet) are not lost: a removed decoder hands what it
+ * holds to the next handler, the tunnel. A client must not send before the 101 (RFC 6455 section
+ * 4.1), so its decoder holds nothing of the new protocol.
  */
 final class Tunnel extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(Tunnel.class);
