@@ -71,19 +71,11 @@ record ByteRange(long first, long last, boolean satisfiable) {
     return new ByteRange(first, Math.min(last, length - 1), true);
   }
 
-  /** The value of 1*DIGIT {@code s}, saturated at {@link Long#MAX_VALUE}; -1 if it is not one. */
+  /**
+   * The value of 1*DIGIT {@code s}, capped at 2^31 (beyond any stored body, so a capped position
+   * selects what the real one would); -1 if it is not one.
+   */
   private static long number(String s) {
-    if (s.isEmpty()) {
-      return -1;
-    }
-    long v = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      v = v > (Long.MAX_VALUE - 9) / 10 ? Long.MAX_VALUE : v * 10 + (c - '0');
-    }
-    return v;
+    return ResponseDirectives.parseDelta(s);
   }
 }

@@ -62,8 +62,8 @@ final class ScriptedOrigin implements AutoCloseable {
     return 0;
   }
 
-  /** Reads up to the blank line that ends a request head. */
-  private static String readHead(InputStream in) throws IOException {
+  /** Reads up to the blank line that ends a request head (or the end of the stream). */
+  static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     int last4 = 0;
     int c;

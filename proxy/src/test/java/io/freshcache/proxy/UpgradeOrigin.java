@@ -176,14 +176,8 @@ final class UpgradeOrigin implements AutoCloseable {
 
   /** Reads up to the blank line that ends a request head; empty at the end of the stream. */
   private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    int last4 = 0;
-    int c;
-    while (last4 != 0x0d0a0d0a && (c = in.read()) >= 0) {
-      b.write(c);
-      last4 = last4 << 8 | c;
-    }
-    return last4 == 0x0d0a0d0a ? b.toString(StandardCharsets.ISO_8859_1) : "";
+    String head = ScriptedOrigin.readHead(in);
+    return head.endsWith("\r\n\r\n") ? head : "";
   }
 
   /** Closes the origin's end of every connection (as an origin that goes away would). */
