@@ -61,6 +61,13 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     removeAllBut(cp, decoderName);
     removeAllBut(op, null); // the origin's response decoder hands its leftover to the client now
     cp.remove(decoderName); // and the client's request decoder its own to the origin
+    if (!client.isActive() || !origin.isActive()) {
+      // A side that closed before it had a tunnel handler will not say so again: end both now,
+      // after what was already handed over has been written.
+      client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      origin.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     client.read();
     origin.read();
   }

@@ -27,8 +27,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code 426 Upgrade Required}.
  */
 final class UpgradeOrigin implements AutoCloseable {
-  /** What the origin speaks after its 101. */
-  enum Mode { WEBSOCKET, RAW }
+  /** What the origin speaks after its 101 ({@link #GONE}: the greeting, then it closes at once). */
+  enum Mode { WEBSOCKET, RAW, GONE }
 
   static final String GREETING = "hello from the origin\n";
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -92,10 +92,12 @@ final class UpgradeOrigin implements AutoCloseable {
         }
         String answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + upgradeAnswer + "\r\nConnection: Upgrade\r\n"
             + (key == null ? "" : "Sec-WebSocket-Accept: " + accept(key) + "\r\n") + "X-Origin: yes\r\n\r\n"
-            + (mode == Mode.RAW ? GREETING : "");
+            + (mode != Mode.WEBSOCKET ? GREETING : "");
         out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
-        if (mode == Mode.RAW) {
+        if (mode == Mode.GONE) {
+          return;
+        } else if (mode == Mode.RAW) {
           in.transferTo(out);
         } else {
           echoFrames(new DataInputStream(in), out);

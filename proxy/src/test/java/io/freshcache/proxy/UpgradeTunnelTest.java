@@ -115,6 +115,19 @@ class UpgradeTunnelTest extends ProxyTestSupport {
     }
   }
 
+  /** An origin gone right after its 101 (its greeting in the same packet): the client gets both, then the end. */
+  @Test
+  void anOriginThatClosesWithItsSwitchIsPassedOnAndEnds() throws Exception {
+    try (UpgradeOrigin o = new UpgradeOrigin(UpgradeOrigin.Mode.GONE)) {
+      start(b -> b.origin(o.uri()));
+      try (Socket s = connect()) {
+        send(s, HANDSHAKE);
+        assertThat(readUntil(s.getInputStream(), UpgradeOrigin.GREETING)).startsWith("HTTP/1.1 101 ");
+        assertThat(readToEnd(s.getInputStream())).isEmpty();
+      }
+    }
+  }
+
   @Test
   void anIdleTunnelIsClosed() throws Exception {
     try (UpgradeOrigin o = new UpgradeOrigin(UpgradeOrigin.Mode.RAW)) {
