@@ -159,9 +159,9 @@ class StreamingPassThroughTest extends ProxyTestSupport {
         while (last4 != 0x0d0a0d0a && (ch = in.read()) >= 0) {
           last4 = last4 << 8 | ch;
         }
+        answered.incrementAndGet(); // before the write: the client may read it before this thread goes on
         c.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
         c.getOutputStream().flush();
-        answered.incrementAndGet();
         if (release.await(30, TimeUnit.SECONDS)) {
           c.getOutputStream().write(rest.getBytes(StandardCharsets.ISO_8859_1));
           c.getOutputStream().flush();
