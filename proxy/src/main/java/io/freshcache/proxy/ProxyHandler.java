@@ -1324,11 +1324,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (!HttpVersion.HTTP_1_1.equals(req.protocolVersion())) {
       return false;
     }
-    for (String line : req.headers().getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : line.split(",")) {
-        if (token.trim().equalsIgnoreCase("upgrade")) {
-          return true;
-        }
+    for (String token : Fields.listMembers(req.headers().getAll(HttpHeaderNames.CONNECTION))) {
+      if (token.equalsIgnoreCase("upgrade")) {
+        return true;
       }
     }
     return false;
@@ -1337,14 +1335,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** The protocol names (without versions, lower case) of an {@code Upgrade} field's lines. */
   private static Set<String> protocols(HttpHeaders h) {
     Set<String> names = new HashSet<>();
-    for (String line : h.getAll(HttpHeaderNames.UPGRADE)) {
-      for (String token : line.split(",")) {
-        String t = token.trim();
-        int slash = t.indexOf('/');
-        if (!t.isEmpty()) {
-          names.add((slash < 0 ? t : t.substring(0, slash)).toLowerCase(Locale.ROOT));
-        }
-      }
+    for (String t : Fields.listMembers(h.getAll(HttpHeaderNames.UPGRADE))) {
+      int slash = t.indexOf('/');
+      names.add((slash < 0 ? t : t.substring(0, slash)).toLowerCase(Locale.ROOT));
     }
     return names;
   }

@@ -81,8 +81,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     List<String> names = new ArrayList<>(p.names());
     Collections.reverse(names);
     for (String name : names) {
-      if (!name.equals("idle") && !name.equals("tunnel") && !name.equals(keep) && p.context(name) != null
-          && !name.startsWith("DefaultChannelPipeline$TailContext")) {
+      if (!name.equals("idle") && !name.equals("tunnel") && !name.equals(keep) && p.context(name) != null) {
         p.remove(name);
       }
     }

@@ -107,8 +107,7 @@ class UpgradeTunnelTest extends ProxyTestSupport {
     try (UpgradeOrigin o = new UpgradeOrigin(UpgradeOrigin.Mode.RAW)) {
       start(b -> b.origin(o.uri()));
       try (Socket s = connect()) {
-        send(s, HANDSHAKE);
-        readUntil(s.getInputStream(), UpgradeOrigin.GREETING);
+        switched(s);
         o.closeConnections();
         assertThat(readToEnd(s.getInputStream())).isEmpty();
       }
@@ -121,8 +120,7 @@ class UpgradeTunnelTest extends ProxyTestSupport {
     try (UpgradeOrigin o = new UpgradeOrigin(UpgradeOrigin.Mode.GONE)) {
       start(b -> b.origin(o.uri()));
       try (Socket s = connect()) {
-        send(s, HANDSHAKE);
-        assertThat(readUntil(s.getInputStream(), UpgradeOrigin.GREETING)).startsWith("HTTP/1.1 101 ");
+        assertThat(switched(s)).startsWith("HTTP/1.1 101 ");
         assertThat(readToEnd(s.getInputStream())).isEmpty();
       }
     }
@@ -133,8 +131,7 @@ class UpgradeTunnelTest extends ProxyTestSupport {
     try (UpgradeOrigin o = new UpgradeOrigin(UpgradeOrigin.Mode.RAW)) {
       start(b -> b.origin(o.uri()).clientIdleTimeout(Duration.ofMillis(300)));
       try (Socket s = connect()) {
-        send(s, HANDSHAKE);
-        readUntil(s.getInputStream(), UpgradeOrigin.GREETING);
+        switched(s);
         long t0 = System.nanoTime();
         assertThat(readToEnd(s.getInputStream())).isEmpty();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
@@ -193,6 +190,12 @@ class UpgradeTunnelTest extends ProxyTestSupport {
     s.connect(proxy.address(), 2000);
     s.setSoTimeout(10_000);
     return s;
+  }
+
+  /** Sends the handshake on {@code s} and reads the answer up to the origin's greeting, which it returns. */
+  private static String switched(Socket s) throws IOException {
+    send(s, HANDSHAKE);
+    return readUntil(s.getInputStream(), UpgradeOrigin.GREETING);
   }
 
   private static void send(Socket s, String text) throws IOException {
