@@ -20,6 +20,9 @@ package io.freshcache.core;
  * @param rebuildFailures background rebuilds whose renderer failed
  * @param rebuildsDropped invalidated entries only evicted because the rebuild queue was full
  * @param staleServed invalidated copies served while their rebuild was pending
+ * @param precached invalidated user pages queued for rendering before their user asked again
+ *     ({@link FreshcacheBuilder#precache})
+ * @param precacheUsed pre-cached user pages their user then requested
  */
 public record CacheStats(
     long hits,
@@ -37,7 +40,9 @@ public record CacheStats(
     long rebuilds,
     long rebuildFailures,
     long rebuildsDropped,
-    long staleServed) {
+    long staleServed,
+    long precached,
+    long precacheUsed) {
 
   /** {@code identityBytes / storedBytes}; 1 when nothing is stored. */
   public double compressionRatio() {

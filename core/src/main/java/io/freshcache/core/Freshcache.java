@@ -73,8 +73,12 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   private final int maxNestingDepth;
   final int maxHolesPerEntry;
   private final List<CacheListener> listeners;
-  /** Null unless a rebuild policy is configured. */
+  /** Null unless a rebuild policy or pre-caching is configured. */
   private final Rebuilder rebuilder;
+  /** Null unless pre-caching is configured. */
+  private final Precacher precacher;
+  /** Whether every entry keeps its renderer (a rebuild policy), not only users' (pre-caching). */
+  private final boolean rebuildPolicy;
 
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
@@ -101,13 +105,18 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     this.worker = new InvalidationWorker("freshcache-invalidator", this::removeInvalidated,
         registry::sweep, b.retireSweepInterval.toNanos());
     worker.start();
-    if (b.rebuildPolicy != null) {
-      rebuilder = new Rebuilder(b.rebuildPolicy, b.rebuildConcurrency, b.rebuildRatePerSecond,
-          b.rebuildQueueLimit, b.rebuildRecentWithin.toMillis(), clock, this::rebuild);
+    this.rebuildPolicy = b.rebuildPolicy != null;
+    if (b.rebuildPolicy != null || b.precachePagesPerVisit > 0) {
+      rebuilder = new Rebuilder(b.rebuildPolicy != null ? b.rebuildPolicy : key -> false, b.rebuildConcurrency,
+          b.rebuildRatePerSecond, b.rebuildQueueLimit, b.rebuildRecentWithin.toMillis(), clock, this::rebuild,
+          this::precache);
       rebuilder.start();
     } else {
       rebuilder = null;
     }
+    precacher = b.precachePagesPerVisit == 0 ? null
+        : new Precacher(b.precachePagesPerVisit, b.precacheHalfLife.toMillis(), b.precacheVisitGap.toMillis(),
+            b.precacheUsers, clock, rebuilder::offerPrecache);
     if (b.meterRegistry != null) {
       bindTo(b.meterRegistry);
     }
@@ -162,6 +171,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (viewer.isViewer()) {
       throw new IllegalArgumentException("viewer: VIEWER (expected: PUBLIC, a user or a group)");
     }
+    if (precacher != null) {
+      precacher.requested(key);
+    }
     Entry e = entry(key, renderer);
     return e.holes() == null ? e : compose(e, viewer, 0);
   }
@@ -189,6 +201,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     checkKey(key, "key");
     requireNonNull(usable, "usable");
     requireNonNull(renderer, "renderer");
+    if (precacher != null) {
+      precacher.requested(key);
+    }
     Entry found = store.get(key);
     if (found == null) {
       misses.increment();
@@ -237,6 +252,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       return null; // rebuilt already: get() will hit
     }
     staleServed.increment();
+    if (precacher != null) {
+      precacher.requested(key);
+    }
     return page(pending);
   }
 
@@ -339,7 +357,8 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         renderFailures.sum(), coalescedWaits.sum(), invalidations.sum(), invalidatedEntries.sum(),
         evictions.sum(), store.entryCount(), store.storedBytes(), store.identityBytes(),
         rebuilder == null ? 0 : rebuilder.rebuilt.sum(), rebuilder == null ? 0 : rebuilder.failed.sum(),
-        rebuilder == null ? 0 : rebuilder.dropped.sum(), staleServed.sum());
+        rebuilder == null ? 0 : rebuilder.dropped.sum(), staleServed.sum(),
+        precacher == null ? 0 : precacher.submitted.sum(), precacher == null ? 0 : precacher.used.sum());
   }
 
   /**
@@ -377,6 +396,10 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
         .description("invalidated entries only evicted because the rebuild queue was full").register(registry);
     FunctionCounter.builder("freshcache.stale.served", staleServed, LongAdder::sum)
         .description("invalidated copies served while their rebuild was pending").register(registry);
+    FunctionCounter.builder("freshcache.precache", this, c -> c.stats().precached()).tag("result", "queued")
+        .description("invalidated user pages queued for rendering before their user asked again").register(registry);
+    FunctionCounter.builder("freshcache.precache", this, c -> c.stats().precacheUsed()).tag("result", "used")
+        .description("pre-cached user pages their user then requested").register(registry);
     Gauge.builder("freshcache.rebuilds.pending", this, Freshcache::rebuildsPending).register(registry);
     Gauge.builder("freshcache.entries", store, EntryStore::entryCount).register(registry);
     Gauge.builder("freshcache.bytes", store, EntryStore::storedBytes).tag("form", "stored")
@@ -655,7 +678,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     TagState[] deps = scope.states();
     Entry entry = new Entry(key, stored, encoding, identity.length, content.contentType(), etag[0], etag[1],
         deps, scope.start, scope.bounds(), clock.currentTimeMillis(), holes[0], content.attachment(),
-        rebuilder != null ? renderer : null);
+        keepsRenderer(key) ? renderer : null);
     boolean cached = store(entry);
     flight.stored = cached;
     boolean changed = previous == null || previous.etagHigh != etag[0] || previous.etagLow != etag[1];
@@ -713,6 +736,9 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
       // An entry queued for a rebuild is announced by the Rendered event of its rebuild (changed or
       // not), so an identical rebuild pushes nothing.
       if (rebuilder == null || !rebuilder.offer(e)) {
+        if (precacher != null) {
+          precacher.park(e);
+        }
         publish(new CacheEvent.Invalidated(e.key, e.etag()));
       }
     }
@@ -730,28 +756,48 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
    * rendered the key meanwhile. Runs on a rebuild thread.
    */
   private void rebuild(Entry stale) {
-    CacheKey key = stale.key;
+    try {
+      renderInBackground(stale.key, stale.renderer(), stale, "rebuild");
+    } catch (RenderException e) {
+      publish(new CacheEvent.Invalidated(stale.key, stale.etag())); // its Rendered event will not come
+      throw e;
+    }
+  }
+
+  /**
+   * A pre-cache render of a user's invalidated page ({@link Precacher}), unless a caller has rendered
+   * the key meanwhile. Its Invalidated event went out when it was parked. Runs on a rebuild thread.
+   */
+  private void precache(CacheKey key, Object renderer) {
+    renderInBackground(key, renderer, null, "pre-cache");
+  }
+
+  /** Renders {@code key} with {@code renderer} (a {@link Renderer} or an {@link AsyncRenderer}) unless it is current. */
+  private void renderInBackground(CacheKey key, Object renderer, Entry previous, String what) {
     Entry now = store.get(key);
     if (now != null && now.isCurrent(registry)) {
       return;
     }
     try {
-      if (stale.renderer() instanceof Renderer r) {
-        entry(key, r, stale);
+      if (renderer instanceof Renderer r) {
+        entry(key, r, previous);
       } else {
-        flightAsync(key, ANY_PAGE, (AsyncRenderer) stale.renderer(), now != null ? now : stale,
+        flightAsync(key, ANY_PAGE, (AsyncRenderer) renderer, now != null ? now : previous,
             registry.currentSequence(), clock.nanoTime() + renderTimeoutNanos)
             .get(renderTimeoutNanos, TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      publish(new CacheEvent.Invalidated(key, stale.etag()));
-      throw new RenderException("rebuild of " + key + " interrupted", e);
+      throw new RenderException(what + " of " + key + " interrupted", e);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      publish(new CacheEvent.Invalidated(key, stale.etag())); // its Rendered event will not come
       Throwable cause = unwrap(e);
-      throw cause instanceof RenderException re ? re : new RenderException("rebuild of " + key + " failed: " + cause, cause);
+      throw cause instanceof RenderException re ? re : new RenderException(what + " of " + key + " failed: " + cause, cause);
     }
+  }
+
+  /** Whether an entry of {@code key} keeps its renderer: for a rebuild policy, or for pre-caching a user's page. */
+  private boolean keepsRenderer(CacheKey key) {
+    return rebuildPolicy || precacher != null && key.scope().kind() == Scope.Kind.USER;
   }
 
   private void onRemoval(Entry e, EntryStore.RemovalCause cause) {

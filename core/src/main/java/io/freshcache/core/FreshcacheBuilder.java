@@ -50,6 +50,10 @@ public final class FreshcacheBuilder {
   double rebuildRatePerSecond = 100;
   int rebuildQueueLimit = 10_000;
   Duration rebuildRecentWithin = Duration.ofMinutes(10);
+  int precachePagesPerVisit;
+  Duration precacheHalfLife = Duration.ofDays(7);
+  Duration precacheVisitGap = Duration.ofMinutes(30);
+  int precacheUsers = 10_000;
 
   FreshcacheBuilder() {}
 
@@ -205,6 +209,56 @@ public final class FreshcacheBuilder {
       throw new IllegalArgumentException("rebuildRecentWithin: " + window + " (expected: > 0)");
     }
     this.rebuildRecentWithin = window;
+    return this;
+  }
+
+  /**
+   * Turns on predictive pre-caching of users' pages: a user-scoped entry invalidated while not
+   * rebuilt is remembered (its key and renderer, not its body) if its user has requested it, and
+   * when that user next makes a request, up to {@code pagesPerVisit} of their invalidated pages are
+   * rendered in the background by the rebuild workers (same concurrency, rate and queue limits),
+   * most used first: as many as it takes for them to cover half of the user's accesses, up to 95%
+   * for a user who comes often. The renderer of such entries is kept and run again later, so it
+   * must not depend on the request that first rendered it beyond the key (as for {@link #rebuild}).
+   * docs/precache.md has the model and measurements. Default: off.
+   */
+  public FreshcacheBuilder precache(int pagesPerVisit) {
+    if (pagesPerVisit < 1 || pagesPerVisit > 1000) {
+      throw new IllegalArgumentException("precache: " + pagesPerVisit + " pages per visit (expected: 1..1000)");
+    }
+    this.precachePagesPerVisit = pagesPerVisit;
+    return this;
+  }
+
+  /** Half-life of the moving averages of users' accesses that pre-caching ranks pages by; default 7 days. */
+  public FreshcacheBuilder precacheHalfLife(Duration halfLife) {
+    requireNonNull(halfLife, "halfLife");
+    if (halfLife.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("precacheHalfLife: " + halfLife + " (expected: >= 1 s)");
+    }
+    this.precacheHalfLife = halfLife;
+    return this;
+  }
+
+  /**
+   * A user's request after this long without one starts a new visit; visits count towards how many
+   * pages a user gets pre-cached. Default 30 minutes.
+   */
+  public FreshcacheBuilder precacheVisitGap(Duration gap) {
+    requireNonNull(gap, "gap");
+    if (gap.isNegative() || gap.isZero()) {
+      throw new IllegalArgumentException("precacheVisitGap: " + gap + " (expected: > 0)");
+    }
+    this.precacheVisitGap = gap;
+    return this;
+  }
+
+  /** How many users' access models pre-caching keeps (the least recently active are dropped); default 10,000. */
+  public FreshcacheBuilder precacheUsers(int users) {
+    if (users < 1) {
+      throw new IllegalArgumentException("precacheUsers: " + users + " (expected: >= 1)");
+    }
+    this.precacheUsers = users;
     return this;
   }
 

@@ -1,10 +1,12 @@
 package io.freshcache.core;
 
 import java.util.Comparator;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -28,17 +30,21 @@ import org.slf4j.LoggerFactory;
 final class Rebuilder {
   private static final Logger LOG = LoggerFactory.getLogger(Rebuilder.class);
 
-  private record Task(Entry stale, int priority, long order) {}
+  /** An invalidated entry to rebuild, or ({@code stale} null) a key to pre-cache with {@code renderer}. */
+  private record Task(Entry stale, CacheKey key, Object renderer, int priority, long order) {}
 
   private final Predicate<CacheKey> policy;
   private final int queueLimit;
   private final long recentMillis;
   private final Clock clock;
   private final Consumer<Entry> rebuild;
+  private final BiConsumer<CacheKey, Object> precache;
   private final PriorityBlockingQueue<Task> queue = new PriorityBlockingQueue<>(64,
       Comparator.comparingInt((Task t) -> -t.priority()).thenComparingLong(Task::order));
   /** Keys waiting or rendering, with their invalidated copy. */
   private final ConcurrentHashMap<CacheKey, Entry> pending = new ConcurrentHashMap<>();
+  /** Keys waiting for or being pre-cached (they have no invalidated copy to serve). */
+  private final Set<CacheKey> precaching = ConcurrentHashMap.newKeySet();
   private final AtomicLong order = new AtomicLong();
   private final TokenBucket bucket;
   private final Thread[] workers;
@@ -49,12 +55,13 @@ final class Rebuilder {
   final LongAdder dropped = new LongAdder();
 
   Rebuilder(Predicate<CacheKey> policy, int concurrency, double ratePerSecond, int queueLimit,
-      long recentMillis, Clock clock, Consumer<Entry> rebuild) {
+      long recentMillis, Clock clock, Consumer<Entry> rebuild, BiConsumer<CacheKey, Object> precache) {
     this.policy = policy;
     this.queueLimit = queueLimit;
     this.recentMillis = recentMillis;
     this.clock = clock;
     this.rebuild = rebuild;
+    this.precache = precache;
     this.bucket = new TokenBucket(ratePerSecond);
     this.workers = new Thread[concurrency];
     for (int i = 0; i < concurrency; i++) {
@@ -90,12 +97,33 @@ final class Rebuilder {
     if (pending.putIfAbsent(stale.key, stale) != null) {
       return true; // deduplicated: one rebuild serves every invalidation of the key so far
     }
-    if (pending.size() > queueLimit) {
+    if (pending.size() + precaching.size() > queueLimit) {
       pending.remove(stale.key, stale);
       dropped.increment();
       return false;
     }
-    queue.add(new Task(stale, stale.accessSeconds(), order.incrementAndGet()));
+    queue.add(new Task(stale, stale.key, null, stale.accessSeconds(), order.incrementAndGet()));
+    return true;
+  }
+
+  /**
+   * Queues a pre-cache render of {@code key} (the {@link Precacher}'s choice), behind every waiting
+   * rebuild: an entry someone requested recently comes before a guess. Returns false if it was not
+   * queued (stopped, or the queue is full).
+   */
+  boolean offerPrecache(CacheKey key, Object renderer) {
+    if (stopped || pending.containsKey(key)) {
+      return false;
+    }
+    if (!precaching.add(key)) {
+      return true;
+    }
+    if (pending.size() + precaching.size() > queueLimit) {
+      precaching.remove(key);
+      dropped.increment();
+      return false;
+    }
+    queue.add(new Task(null, key, renderer, -1, order.incrementAndGet()));
     return true;
   }
 
@@ -105,7 +133,7 @@ final class Rebuilder {
   }
 
   int queued() {
-    return pending.size();
+    return pending.size() + precaching.size();
   }
 
   private void work() {
@@ -118,13 +146,21 @@ final class Rebuilder {
         return;
       }
       try {
-        rebuild.accept(t.stale());
-        rebuilt.increment();
+        if (t.stale() != null) {
+          rebuild.accept(t.stale());
+          rebuilt.increment();
+        } else {
+          precache.accept(t.key(), t.renderer());
+        }
       } catch (RuntimeException e) {
         failed.increment();
-        LOG.warn("background rebuild of {} failed: {}", t.stale().key, e.toString());
+        LOG.warn("background {} of {} failed: {}", t.stale() != null ? "rebuild" : "pre-cache", t.key(), e.toString());
       } finally {
-        pending.remove(t.stale().key, t.stale());
+        if (t.stale() != null) {
+          pending.remove(t.key(), t.stale());
+        } else {
+          precaching.remove(t.key());
+        }
       }
     }
   }
