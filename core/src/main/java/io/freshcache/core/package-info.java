@@ -9,7 +9,8 @@
  * {@link io.freshcache.core.Weighable} (an attachment the byte bound counts), and the {@link
  * io.freshcache.core.EntryStore} SPI. Everything else is package-private: the tag
  * registry (versions, {@code TagRegistry}), the reverse index ({@code TagState}, {@code
- * DependentSet}), single-flight ({@code Flight}), the background invalidation worker and the
+ * DependentSet}), single-flight ({@code Flight}), the background invalidation worker, background
+ * rebuilds ({@code Rebuilder}), predictive pre-caching of users' pages ({@code Precacher}) and the
  * Caffeine store.
  */
 package io.freshcache.core;
