@@ -61,6 +61,8 @@ class NoStaleReadAfterInvalidationCheckerTest {
   private int writePercent = 9;
   /** When set, half the reads of pages without fragments go through getAsync, rendered on this pool. */
   private java.util.concurrent.ExecutorService asyncRenders;
+  /** When set, pages are read by four users (user-scoped keys) and invalidated ones are pre-cached. */
+  private boolean precaching;
 
   @Test
   void noReadIsOlderThanAnInvalidationThatReturnedBeforeIt() throws Exception {
@@ -93,18 +95,36 @@ class NoStaleReadAfterInvalidationCheckerTest {
     }
   }
 
+  /**
+   * The same with predictive pre-caching: pages are user-scoped (four users), invalidated ones are
+   * parked and rendered again in the background when their user comes back, so pre-cache renders
+   * race with invalidations and with the users' own renders of the same keys.
+   */
+  @Test
+  void noStaleReadWithPrecaching() throws Exception {
+    precaching = true;
+    check();
+  }
+
   private void check() throws Exception {
-    try (Freshcache cache = Freshcache.builder().maximumBytes(8L << 20).build()) {
+    FreshcacheBuilder builder = Freshcache.builder().maximumBytes(8L << 20);
+    if (precaching) {
+      builder.precache(16).precacheVisitGap(java.time.Duration.ofMillis(1)).rebuildConcurrency(2);
+    }
+    try (Freshcache cache = builder.build()) {
       run(cache);
       CacheStats s = cache.stats();
       System.out.printf("checker: seed=%d threads=%d reads=%d writes=%d values checked=%d | hits=%d misses=%d"
-              + " stale=%d renders=%d coalesced=%d%n", SEED, THREADS, reads.sum(), writes.sum(),
-          checkedValues.sum(), s.hits(), s.misses(), s.staleRejections(), s.renders(), s.coalescedWaits());
+              + " stale=%d renders=%d coalesced=%d precached=%d%n", SEED, THREADS, reads.sum(), writes.sum(),
+          checkedValues.sum(), s.hits(), s.misses(), s.staleRejections(), s.renders(), s.coalescedWaits(), s.precached());
       assertThat(violations).as("stale reads (seed %d), first ones", SEED).isEmpty();
       assertThat(reads.sum() + writes.sum()).isGreaterThanOrEqualTo(OPS);
       assertThat(s.hits()).as("the workload must hit the cache, or it checks nothing").isGreaterThan(reads.sum() / 10);
       assertThat(s.staleRejections() + s.renders()).as("and must invalidate under it").isGreaterThan(writes.sum() / 10);
       assertThat(writes.sum()).as("writes").isGreaterThan(OPS * writePercent / 200);
+      if (precaching) {
+        assertThat(s.precached()).as("pre-cache renders must race with the rest").isGreaterThan(writes.sum() / 100);
+      }
     }
   }
 
@@ -183,6 +203,9 @@ class NoStaleReadAfterInvalidationCheckerTest {
       required[k] = committed.get(shown[k]);
     }
     CacheKey key = CacheKey.of("/p/" + kind + "/" + g + "/" + i);
+    if (precaching) {
+      key = key.withScope(Scope.user("u" + random.nextInt(4)));
+    }
     boolean declareFirst = random.nextBoolean();
     Page page;
     if (asyncRenders != null && kind <= 1 && random.nextBoolean()) {
