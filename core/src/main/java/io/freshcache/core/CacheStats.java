@@ -17,8 +17,9 @@ package io.freshcache.core;
  * @param storedBytes body bytes now stored (compressed where compressed)
  * @param identityBytes the same bodies' uncompressed size
  * @param rebuilds background rebuilds of invalidated entries that completed
- * @param rebuildFailures background rebuilds whose renderer failed
- * @param rebuildsDropped invalidated entries only evicted because the rebuild queue was full
+ * @param rebuildFailures background rebuilds and pre-cache renders whose renderer failed
+ * @param rebuildsDropped invalidated entries only evicted, or pre-cache renders not queued, because
+ *     the rebuild queue was full
  * @param staleServed invalidated copies served while their rebuild was pending
  * @param precached invalidated user pages queued for rendering before their user asked again
  *     ({@link FreshcacheBuilder#precache})

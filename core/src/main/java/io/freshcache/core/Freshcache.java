@@ -258,7 +258,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     return page(pending);
   }
 
-  /** How many invalidated entries wait for or undergo a background rebuild now. */
+  /** How many invalidated entries wait for or undergo a background rebuild or pre-cache render now. */
   public int rebuildsPending() {
     return rebuilder == null ? 0 : rebuilder.queued();
   }
