@@ -253,7 +253,10 @@ public final class FreshcacheBuilder {
     return this;
   }
 
-  /** How many users' access models pre-caching keeps (the least recently active are dropped); default 10,000. */
+  /**
+   * How many users' access models pre-caching keeps; beyond it, a Caffeine size bound drops the
+   * models of users seldom seen (their parked pages are then only evicted). Default 10,000.
+   */
   public FreshcacheBuilder precacheUsers(int users) {
     if (users < 1) {
       throw new IllegalArgumentException("precacheUsers: " + users + " (expected: >= 1)");
