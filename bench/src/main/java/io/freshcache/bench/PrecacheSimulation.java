@@ -14,11 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -126,7 +129,7 @@ public final class PrecacheSimulation {
     double[] popularity = zipfCdf(PAGES, 1.0);
     User[] users = new User[USERS];
     for (int u = 0; u < USERS; u++) {
-      java.util.LinkedHashSet<Integer> chosen = new java.util.LinkedHashSet<>();
+      LinkedHashSet<Integer> chosen = new LinkedHashSet<>();
       while (chosen.size() < PAGES_PER_USER) {
         chosen.add(sample(popularity, random));
       }
@@ -243,7 +246,7 @@ public final class PrecacheSimulation {
   }
 
   private static int sample(double[] cdf, SplittableRandom random) {
-    int i = java.util.Arrays.binarySearch(cdf, random.nextDouble());
+    int i = Arrays.binarySearch(cdf, random.nextDouble());
     return Math.min(cdf.length - 1, i >= 0 ? i : -i - 1);
   }
 
@@ -283,7 +286,7 @@ public final class PrecacheSimulation {
   }
 
   private static void panel(StringBuilder sb, List<Result> results, int x0, int top, int plotH, int barW, int gap,
-      String title, double max, java.util.function.ToDoubleFunction<Result> value, String format) {
+      String title, double max, ToDoubleFunction<Result> value, String format) {
     sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"13\" font-weight=\"bold\">%s</text>%n",
         x0 + 40, title));
     int base = top + plotH;

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -231,8 +233,8 @@ class PrecacheTest {
   void anInvalidationDuringThePrecacheRenderIsNotLost() throws Exception {
     build(Freshcache.builder().precache(10));
     AtomicInteger version = new AtomicInteger(1);
-    java.util.concurrent.CountDownLatch rendering = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch rendering = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
     Renderer r = ctx -> {
       ctx.dependsOn("page:R");
@@ -247,7 +249,7 @@ class PrecacheTest {
     cache.invalidate("page:R");
     settle();
     view("alice", "Other");
-    assertThat(rendering.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(rendering.await(10, TimeUnit.SECONDS)).isTrue();
     version.set(3);
     cache.invalidate("page:R"); // while the pre-cache render that read v1 runs
     proceed.countDown();
