@@ -23,7 +23,8 @@ package io.freshcache.core;
  * @param staleServed invalidated copies served while their rebuild was pending
  * @param precached invalidated user pages queued for rendering before their user asked again
  *     ({@link FreshcacheBuilder#precache})
- * @param precacheUsed pre-cached user pages their user then requested
+ * @param precacheUsed pre-cached user pages their user then requested and hit (the pre-cache render
+ *     had stored a current entry)
  */
 public record CacheStats(
     long hits,

@@ -116,7 +116,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     }
     precacher = b.precachePagesPerVisit == 0 ? null
         : new Precacher(b.precachePagesPerVisit, b.precacheHalfLife.toMillis(), b.precacheVisitGap.toMillis(),
-            b.precacheUsers, clock, rebuilder::offerPrecache);
+            b.precacheUsers, clock, rebuilder::offerPrecache, this::hasCurrent);
     if (b.meterRegistry != null) {
       bindTo(b.meterRegistry);
     }
@@ -393,13 +393,16 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     FunctionCounter.builder("freshcache.rebuilds", this, c -> c.stats().rebuildFailures()).tag("result", "failed")
         .register(registry);
     FunctionCounter.builder("freshcache.rebuilds", this, c -> c.stats().rebuildsDropped()).tag("result", "dropped")
-        .description("invalidated entries only evicted because the rebuild queue was full").register(registry);
+        .description("invalidated entries only evicted, or pre-cache renders not queued, because the rebuild queue was full")
+        .register(registry);
     FunctionCounter.builder("freshcache.stale.served", staleServed, LongAdder::sum)
         .description("invalidated copies served while their rebuild was pending").register(registry);
-    FunctionCounter.builder("freshcache.precache", this, c -> c.stats().precached()).tag("result", "queued")
-        .description("invalidated user pages queued for rendering before their user asked again").register(registry);
-    FunctionCounter.builder("freshcache.precache", this, c -> c.stats().precacheUsed()).tag("result", "used")
-        .description("pre-cached user pages their user then requested").register(registry);
+    if (precacher != null) {
+      FunctionCounter.builder("freshcache.precache", precacher.submitted, LongAdder::sum).tag("result", "queued")
+          .description("invalidated user pages queued for rendering before their user asked again").register(registry);
+      FunctionCounter.builder("freshcache.precache", precacher.used, LongAdder::sum).tag("result", "used")
+          .description("pre-cached user pages their user then requested and hit").register(registry);
+    }
     Gauge.builder("freshcache.rebuilds.pending", this, Freshcache::rebuildsPending).register(registry);
     Gauge.builder("freshcache.entries", store, EntryStore::entryCount).register(registry);
     Gauge.builder("freshcache.bytes", store, EntryStore::storedBytes).tag("form", "stored")
@@ -797,7 +800,13 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
 
   /** Whether an entry of {@code key} keeps its renderer: for a rebuild policy, or for pre-caching a user's page. */
   private boolean keepsRenderer(CacheKey key) {
-    return rebuildPolicy || precacher != null && key.scope().kind() == Scope.Kind.USER;
+    return rebuildPolicy || precacher != null && precacher.tracks(key);
+  }
+
+  /** Whether the store holds a current entry of {@code key}. */
+  private boolean hasCurrent(CacheKey key) {
+    Entry e = store.get(key);
+    return e != null && e.isCurrent(registry);
   }
 
   private void onRemoval(Entry e, EntryStore.RemovalCause cause) {

@@ -214,12 +214,14 @@ public final class FreshcacheBuilder {
 
   /**
    * Turns on predictive pre-caching of users' pages: a user-scoped entry invalidated while not
-   * rebuilt is remembered (its key and renderer, not its body) if its user has requested it, and
-   * when that user next makes a request, up to {@code pagesPerVisit} of their invalidated pages are
-   * rendered in the background by the rebuild workers (same concurrency, rate and queue limits),
-   * most used first: as many as it takes for them to cover half of the user's accesses, up to 95%
-   * for a user who comes often. The renderer of such entries is kept and run again later, so it
-   * must not depend on the request that first rendered it beyond the key (as for {@link #rebuild}).
+   * rebuilt is remembered (its key and renderer, not its body) if its user has requested it. At
+   * that user's next request, a plan takes the fewest of their most used pages (invalidated or not)
+   * whose accesses cover half of all theirs, up to 95% for a user who comes often, at most {@code
+   * pagesPerVisit}; the invalidated ones among them are rendered in the background by the rebuild
+   * workers (same concurrency and rate; at most a quarter of the queue bound). A plan runs at the
+   * first request after something of the user's was parked, so a visit during which pages keep
+   * changing can have several. The renderer of such entries is kept and run again later, so it must
+   * not depend on the request that first rendered it beyond the key (as for {@link #rebuild}).
    * docs/precache.md has the model and measurements. Default: off.
    */
   public FreshcacheBuilder precache(int pagesPerVisit) {

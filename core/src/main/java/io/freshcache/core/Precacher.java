@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * Predictive pre-caching for users: when a user comes back, renders in the background the pages of
@@ -47,9 +48,9 @@ final class Precacher {
   /** Coverage added per (decayed) visit: about five recent visits reach the maximum. */
   static final double COVERAGE_PER_VISIT = 0.1;
 
-  /** Renders one parked key in the background: returns false if it was not queued. */
+  /** Renders one parked key in the background. */
   interface Submitter {
-    boolean submit(CacheKey key, Object renderer);
+    Rebuilder.PrecacheOffer submit(CacheKey key, Object renderer);
   }
 
   private final int pagesPerVisit;
@@ -57,18 +58,21 @@ final class Precacher {
   private final long visitGapMillis;
   private final Clock clock;
   private final Submitter submitter;
+  /** Whether the store holds a current entry of a key: a request for it now is a hit. */
+  private final Predicate<CacheKey> current;
   private final Cache<Scope, UserModel> users;
 
   final LongAdder submitted = new LongAdder();
   final LongAdder used = new LongAdder();
 
   Precacher(int pagesPerVisit, long halfLifeMillis, long visitGapMillis, int maxUsers, Clock clock,
-      Submitter submitter) {
+      Submitter submitter, Predicate<CacheKey> current) {
     this.pagesPerVisit = pagesPerVisit;
     this.halfLifeMillis = halfLifeMillis;
     this.visitGapMillis = visitGapMillis;
     this.clock = clock;
     this.submitter = submitter;
+    this.current = current;
     this.users = Caffeine.newBuilder().maximumSize(maxUsers).build();
   }
 
@@ -80,23 +84,27 @@ final class Precacher {
     long now = clock.currentTimeMillis();
     UserModel m = users.get(key.scope(), s -> new UserModel());
     List<Parked> chosen;
+    boolean wasPrecached;
     synchronized (m) {
-      if (m.precached.remove(key)) {
-        used.increment();
-      }
+      wasPrecached = m.precached.remove(key);
       m.record(key, now);
       m.parked.remove(key); // this request renders it
-      if (!m.planDue) {
-        return;
-      }
-      chosen = m.plan(now);
+      chosen = m.planDue ? m.plan(now) : List.of();
+    }
+    if (wasPrecached && current.test(key)) {
+      used.increment(); // a hit thanks to the pre-cache render (it stored a current entry)
     }
     for (Parked p : chosen) {
-      if (submitter.submit(p.key, p.renderer)) {
-        submitted.increment();
-      } else {
-        synchronized (m) {
-          m.precached.remove(p.key);
+      switch (submitter.submit(p.key, p.renderer)) {
+        case QUEUED -> submitted.increment();
+        case ALREADY -> { } // a rebuild or an earlier pre-cache of it is under way
+        case REFUSED -> {
+          synchronized (m) { // the queue is full: keep it parked for a later plan
+            m.precached.remove(p.key);
+            if (m.counts.containsKey(p.key) && m.parked.putIfAbsent(p.key, p.renderer) == null) {
+              m.planDue = true;
+            }
+          }
         }
       }
     }
@@ -127,14 +135,20 @@ final class Precacher {
     }
   }
 
-  /** Keys parked for {@code user}, for tests and stats. */
-  int parkedFor(Scope user) {
-    UserModel m = users.getIfPresent(user);
+  /**
+   * Whether {@code key} is one of its user's modelled pages, so that its entry should keep its
+   * renderer for a later pre-cache render (fragments and holes never are: they are not requested).
+   */
+  boolean tracks(CacheKey key) {
+    if (key.scope().kind() != Scope.Kind.USER) {
+      return false;
+    }
+    UserModel m = users.getIfPresent(key.scope());
     if (m == null) {
-      return 0;
+      return false;
     }
     synchronized (m) {
-      return m.parked.size();
+      return m.counts.containsKey(key);
     }
   }
 

@@ -35,6 +35,8 @@ final class Rebuilder {
 
   private final Predicate<CacheKey> policy;
   private final int queueLimit;
+  /** How many pre-cache renders may wait or run: a quarter of the queue bound, at least one. */
+  private final int precacheLimit;
   private final long recentMillis;
   private final Clock clock;
   private final Consumer<Entry> rebuild;
@@ -58,6 +60,7 @@ final class Rebuilder {
       long recentMillis, Clock clock, Consumer<Entry> rebuild, BiConsumer<CacheKey, Object> precache) {
     this.policy = policy;
     this.queueLimit = queueLimit;
+    this.precacheLimit = Math.max(1, queueLimit / 4);
     this.recentMillis = recentMillis;
     this.clock = clock;
     this.rebuild = rebuild;
@@ -97,7 +100,7 @@ final class Rebuilder {
     if (pending.putIfAbsent(stale.key, stale) != null) {
       return true; // deduplicated: one rebuild serves every invalidation of the key so far
     }
-    if (pending.size() + precaching.size() > queueLimit) {
+    if (pending.size() > queueLimit) {
       pending.remove(stale.key, stale);
       dropped.increment();
       return false;
@@ -106,25 +109,39 @@ final class Rebuilder {
     return true;
   }
 
+  /** What became of a pre-cache render offered to {@link #offerPrecache}. */
+  enum PrecacheOffer {
+    /** Queued now. */
+    QUEUED,
+    /** Already waiting or rendering, for a rebuild or a pre-cache: nothing more to do. */
+    ALREADY,
+    /** Not queued: stopped, or the pre-cache share of the queue is full. */
+    REFUSED
+  }
+
   /**
    * Queues a pre-cache render of {@code key} (the {@link Precacher}'s choice), behind every waiting
-   * rebuild: an entry someone requested recently comes before a guess. Returns false if it was not
-   * queued (stopped, or the queue is full).
+   * rebuild: an entry someone requested recently comes before a guess. Pre-cache renders may take
+   * at most a quarter of the queue bound, so guesses waiting behind a stream of rebuilds never
+   * crowd the rebuilds out.
    */
-  boolean offerPrecache(CacheKey key, Object renderer) {
-    if (stopped || pending.containsKey(key)) {
-      return false;
+  PrecacheOffer offerPrecache(CacheKey key, Object renderer) {
+    if (stopped) {
+      return PrecacheOffer.REFUSED;
+    }
+    if (pending.containsKey(key)) {
+      return PrecacheOffer.ALREADY;
     }
     if (!precaching.add(key)) {
-      return true;
+      return PrecacheOffer.ALREADY;
     }
-    if (pending.size() + precaching.size() > queueLimit) {
+    if (precaching.size() > precacheLimit) {
       precaching.remove(key);
       dropped.increment();
-      return false;
+      return PrecacheOffer.REFUSED;
     }
     queue.add(new Task(null, key, renderer, -1, order.incrementAndGet()));
-    return true;
+    return PrecacheOffer.QUEUED;
   }
 
   /** The invalidated copy of a key that waits for or is being rebuilt, or null. */

@@ -227,6 +227,46 @@ class PrecacheTest {
     assertThat(calls.get()).isEqualTo(2);
     assertThat(cache.stats().rebuildFailures()).isEqualTo(1);
     assertThat(new String(cache.get(key("alice", "F"), flaky).body())).isEqualTo("f3");
+    assertThat(cache.stats().precacheUsed()).as("only a hit counts as used").isZero();
+  }
+
+  @Test
+  void aPageTheFullQueueRefusesStaysParkedForTheNextPlan() throws Exception {
+    // A queue bound of 4 leaves pre-cache renders one place: while A renders, B is refused.
+    build(Freshcache.builder().precache(10).rebuildQueueLimit(4));
+    CountDownLatch rendering = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
+    AtomicInteger aCalls = new AtomicInteger();
+    Renderer slowA = ctx -> {
+      ctx.dependsOn("page:A");
+      if (aCalls.incrementAndGet() == 2) {
+        rendering.countDown();
+        proceed.await();
+      }
+      return Content.html("A");
+    };
+    for (int i = 0; i < 4; i++) {
+      cache.get(key("alice", "A"), slowA);
+    }
+    for (int i = 0; i < 3; i++) {
+      view("alice", "B");
+    }
+    cache.invalidate("page:A", "page:B");
+    settle();
+    view("alice", "Other"); // plans A (4 of 8 accesses), then B: A is queued and starts, B finds no room
+    assertThat(rendering.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(cache.stats().precached()).isEqualTo(1);
+    assertThat(rendersOf("alice", "B")).isEqualTo(1);
+    proceed.countDown();
+    settle();
+    view("alice", "Other"); // the next plan takes B
+    settle();
+    assertThat(rendersOf("alice", "B")).isEqualTo(2);
+    assertThat(cache.stats().precached()).isEqualTo(2);
+    long hits = cache.stats().hits();
+    view("alice", "B");
+    assertThat(cache.stats().hits()).isEqualTo(hits + 1);
+    assertThat(cache.stats().precacheUsed()).isEqualTo(1);
   }
 
   @Test
