@@ -253,7 +253,7 @@ public final class PrecacheSimulation {
   private static String table(List<Result> results) {
     StringBuilder sb = new StringBuilder();
     sb.append("| variant | requests | hit ratio | hit ratio after a visit's first page | renders per 100 requests "
-        + "| pre-cache renders | of them requested |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        + "| pre-cache renders | of them then hit |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (Result r : results) {
       sb.append(String.format(Locale.ROOT, "| %s | %,d | %.3f | %.3f | %.1f | %,d | %,d |%n", r.name(), r.requests(),
           r.hitRatio(), r.followUpHitRatio(), r.rendersPer100(), r.precached(), r.precacheUsed()));
