@@ -171,9 +171,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (viewer.isViewer()) {
       throw new IllegalArgumentException("viewer: VIEWER (expected: PUBLIC, a user or a group)");
     }
-    if (precacher != null) {
-      precacher.requested(key);
-    }
+    noteRequest(key);
     Entry e = entry(key, renderer);
     return e.holes() == null ? e : compose(e, viewer, 0);
   }
@@ -201,9 +199,7 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     checkKey(key, "key");
     requireNonNull(usable, "usable");
     requireNonNull(renderer, "renderer");
-    if (precacher != null) {
-      precacher.requested(key);
-    }
+    noteRequest(key);
     Entry found = store.get(key);
     if (found == null) {
       misses.increment();
@@ -247,14 +243,11 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
     if (pending == null) {
       return null;
     }
-    Entry current = store.get(key);
-    if (current != null && current.isCurrent(registry)) {
+    if (hasCurrent(key)) {
       return null; // rebuilt already: get() will hit
     }
     staleServed.increment();
-    if (precacher != null) {
-      precacher.requested(key);
-    }
+    noteRequest(key);
     return page(pending);
   }
 
@@ -801,6 +794,13 @@ public final class Freshcache implements MeterBinder, AutoCloseable {
   /** Whether an entry of {@code key} keeps its renderer: for a rebuild policy, or for pre-caching a user's page. */
   private boolean keepsRenderer(CacheKey key) {
     return rebuildPolicy || precacher != null && precacher.tracks(key);
+  }
+
+  /** Tells pre-caching, if on, that {@code key}'s user asked for it. */
+  private void noteRequest(CacheKey key) {
+    if (precacher != null) {
+      precacher.requested(key);
+    }
   }
 
   /** Whether the store holds a current entry of {@code key}. */
