@@ -25,10 +25,27 @@ import java.util.List;
  * {@link BadRequest} goes down the pipeline in place of the request.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
+  /** Scan states of a request head: before its request line, inside a line, at a line's start, past its end. */
+  private static final int LEADING = 0;
+  private static final int IN_LINE = 1;
+  private static final int LINE_START = 2;
+  private static final int DONE = 3;
+
   private final int maxHeadBytes;
   /** Whether the next bytes begin a request head (not a body). */
   private boolean expectingHead = true;
   private boolean failed;
+  /**
+   * The obs-fold scan of the current head, kept across reads: Netty consumes each complete header
+   * line as it arrives, so a folded line arriving in a later read than the line before it starts
+   * at the buffer's reader index, and a scan that began there would not know it is at a line's start
+   * (a client could pass a fold by splitting its request after a CRLF).
+   */
+  private int scanState = LEADING;
+  /** Bytes at the front of the input (from its reader index) already scanned. */
+  private int scannedAhead;
+  /** Bytes of the current head scanned so far (the scan stops at {@link #maxHeadBytes}: Netty refuses more). */
+  private int headBytesScanned;
 
   StrictRequestDecoder(HttpDecoderConfig config) {
     super(config);
@@ -41,14 +58,16 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
       in.skipBytes(in.readableBytes());
       return;
     }
-    if (expectingHead && hasObsFold(in)) {
+    if (expectingHead && scanObsFold(in)) {
       failed = true;
       in.skipBytes(in.readableBytes());
       out.add(new BadRequest(400, "obsolete line folding in the header section"));
       return;
     }
     int before = out.size();
+    int readerBefore = in.readerIndex();
     super.decode(ctx, in, out);
+    scannedAhead = Math.max(0, scannedAhead - (in.readerIndex() - readerBefore));
     for (int i = before; i < out.size(); i++) {
       Object m = out.get(i);
       if (m instanceof HttpMessage) {
@@ -56,32 +75,50 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
       }
       if (m instanceof LastHttpContent) {
         expectingHead = true;
+        scanState = LEADING;
+        scannedAhead = 0;
+        headBytesScanned = 0;
       }
     }
   }
 
-  /** Whether the head at the start of {@code in} (as far as it has arrived) has a line starting with SP or HTAB. */
-  private boolean hasObsFold(ByteBuf in) {
-    int start = in.readerIndex();
-    int end = Math.min(in.writerIndex(), start + maxHeadBytes);
-    // Skip the empty lines a client may send before a request line (RFC 9112 section 2.2).
-    int i = start;
-    while (i < end && (in.getByte(i) == '\r' || in.getByte(i) == '\n')) {
-      i++;
+  /**
+   * Scans the bytes of the current head that arrived since the last scan; true if a line of its
+   * header section starts with SP or HTAB.
+   */
+  private boolean scanObsFold(ByteBuf in) {
+    if (scanState == DONE) {
+      return false;
     }
-    boolean lineStart = false;
-    for (; i < end; i++) {
+    int from = in.readerIndex() + scannedAhead;
+    int end = Math.min(in.writerIndex(), from + Math.max(0, maxHeadBytes - headBytesScanned));
+    int i = from;
+    int state = scanState;
+    for (; i < end && state != DONE; i++) {
       byte b = in.getByte(i);
-      if (lineStart) {
-        if (b == ' ' || b == '\t') {
-          return true;
+      switch (state) {
+        case LEADING -> {
+          // Empty lines a client may send before a request line (RFC 9112 section 2.2).
+          if (b != '\r' && b != '\n') {
+            state = IN_LINE;
+          }
         }
-        if (b == '\r' || b == '\n') {
-          return false; // end of the header section
+        case LINE_START -> {
+          if (b == ' ' || b == '\t') {
+            return true;
+          }
+          state = b == '\r' || b == '\n' ? DONE : IN_LINE; // an empty line ends the head
+        }
+        default -> {
+          if (b == '\n') {
+            state = LINE_START;
+          }
         }
       }
-      lineStart = b == '\n';
     }
+    scanState = state;
+    headBytesScanned += i - from;
+    scannedAhead += i - from;
     return false;
   }
 

@@ -41,38 +41,46 @@ class EsiTemplatePropertyTest {
           trace.add("body: " + new String(body, ISO_8859_1));
           EsiLimits limits = random.nextInt(4) == 0 ? new EsiLimits(random.nextInt(0, 3), 3, random.nextInt(1, 6), 1 << 20)
               : LIMITS;
-          EsiTemplate t;
-          try {
-            t = EsiTemplate.parse(body, limits);
-          } catch (EsiException e) {
-            trace.add("error: " + e.getMessage());
-            EsiError error = e.error();
-            assertThat(error.kind()).isIn(EsiError.Kind.SYNTAX, EsiError.Kind.LIMIT);
-            assertThat(error.offset()).isBetween(0, body.length - 1);
-            assertThat(error.message()).contains("byte " + error.offset());
-            return;
-          }
-          int previousEnd = 0;
-          long literal = 0;
-          int includes = 0;
-          for (Part p : t.parts()) {
-            if (p instanceof Literal l) {
-              assertThat(l.array()).isSameAs(body);
-              assertThat(l.length()).isPositive();
-              assertThat(l.offset()).isGreaterThanOrEqualTo(previousEnd);
-              assertThat(l.offset() + l.length()).isLessThanOrEqualTo(body.length);
-              previousEnd = l.offset() + l.length();
-              literal += l.length();
-            } else {
-              Include i = (Include) p;
-              assertThat(i.offset()).isGreaterThanOrEqualTo(previousEnd);
-              assertThat(i.src()).isNotEmpty().hasSizeLessThanOrEqualTo(limits.maxSrcLength());
-              includes++;
-            }
-          }
-          assertThat(includes).isEqualTo(t.includeCount()).isLessThanOrEqualTo(limits.maxIncludes());
-          assertThat(literal).isEqualTo(t.literalBytes());
+          checkParse(body, limits, trace::add);
         });
+  }
+
+  /**
+   * Parses {@code body}: either an {@link EsiException} naming a byte of it, or parts that are
+   * sound slices of it within {@code limits} (also the oracle of {@link EdgeParsersFuzzTest}).
+   */
+  static void checkParse(byte[] body, EsiLimits limits, java.util.function.Consumer<String> note) {
+    EsiTemplate t;
+    try {
+      t = EsiTemplate.parse(body, limits);
+    } catch (EsiException e) {
+      note.accept("error: " + e.getMessage());
+      EsiError error = e.error();
+      assertThat(error.kind()).isIn(EsiError.Kind.SYNTAX, EsiError.Kind.LIMIT);
+      assertThat(error.offset()).isBetween(0, body.length - 1);
+      assertThat(error.message()).contains("byte " + error.offset());
+      return;
+    }
+    int previousEnd = 0;
+    long literal = 0;
+    int includes = 0;
+    for (Part p : t.parts()) {
+      if (p instanceof Literal l) {
+        assertThat(l.array()).isSameAs(body);
+        assertThat(l.length()).isPositive();
+        assertThat(l.offset()).isGreaterThanOrEqualTo(previousEnd);
+        assertThat(l.offset() + l.length()).isLessThanOrEqualTo(body.length);
+        previousEnd = l.offset() + l.length();
+        literal += l.length();
+      } else {
+        Include i = (Include) p;
+        assertThat(i.offset()).isGreaterThanOrEqualTo(previousEnd);
+        assertThat(i.src()).isNotEmpty().hasSizeLessThanOrEqualTo(limits.maxSrcLength());
+        includes++;
+      }
+    }
+    assertThat(includes).isEqualTo(t.includeCount()).isLessThanOrEqualTo(limits.maxIncludes());
+    assertThat(literal).isEqualTo(t.literalBytes());
   }
 
   @Test

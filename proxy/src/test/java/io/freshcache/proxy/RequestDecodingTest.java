@@ -96,4 +96,28 @@ class RequestDecodingTest {
       assertThat(status("GET / " + v + "\r\nHost: a\r\n\r\n")).as(v).isEqualTo(v.startsWith("HTTP/") ? 0 : 400);
     }
   }
+
+  /** The first decoded message when {@code request} arrives one byte per read. */
+  private static Object decodeBytewise(String request) {
+    EmbeddedChannel ch = new EmbeddedChannel(
+        new StrictRequestDecoder(new HttpDecoderConfig().setMaxHeaderSize(1024).setMaxInitialLineLength(256)),
+        new RequestValidator());
+    for (byte b : request.getBytes(StandardCharsets.ISO_8859_1)) {
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+    }
+    Object first = ch.readInbound();
+    Object m;
+    while ((m = ch.readInbound()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+    ch.finishAndReleaseAll();
+    return first;
+  }
+
+  @Test
+  void obsFoldIsRefusedHoweverTheBytesArrive() {
+    Object o = decodeBytewise("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n");
+    ReferenceCountUtil.release(o);
+    assertThat(o).isInstanceOf(BadRequest.class);
+  }
 }
