@@ -97,8 +97,6 @@ public final class Rules {
     } catch (JacksonException e) {
       throw new IllegalArgumentException(origin + ": not valid YAML: " + e.getOriginalMessage()
           + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()), e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
     Parser p = new Parser();
     Rules rules = p.document(root);

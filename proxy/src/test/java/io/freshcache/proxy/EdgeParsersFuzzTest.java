@@ -27,18 +27,18 @@ import java.util.List;
  * {@code bash scripts/fuzz.sh} fuzzes them (docs/fuzzing.md).
  */
 class EdgeParsersFuzzTest {
-  private static final String[] RESPONSE_FIELDS = {
+  static final String[] RESPONSE_FIELDS = {
     "Cache-Control", "CDN-Cache-Control", "Freshcache-Cache-Control", "Expires", "Date", "Age", "Vary", "ETag",
     "Last-Modified", "Pragma", "Set-Cookie", "Surrogate-Control", "Cache-Tag", "Surrogate-Key", "xkey",
     "Cache-Invalidate",
   };
-  private static final String[] REQUEST_FIELDS = {
+  static final String[] REQUEST_FIELDS = {
     "Cache-Control", "Pragma", "If-None-Match", "If-Modified-Since", "Range", "Accept-Encoding", "Authorization",
   };
   private static final Instant NOW = Instant.parse("2026-12-02T12:00:00Z");
 
   /** Fields chosen by the fuzzer from {@code names}, values of printable ASCII and tabs as an origin can send. */
-  private static Fields fields(FuzzedDataProvider data, String[] names) {
+  static Fields fields(FuzzedDataProvider data, String[] names) {
     int n = data.consumeInt(0, 8);
     String[] pairs = new String[n * 2];
     for (int i = 0; i < n; i++) {
