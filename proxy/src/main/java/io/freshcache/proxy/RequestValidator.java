@@ -26,11 +26,7 @@ import java.util.List;
  *       depend on a decoder option);
  *   <li>HTTP/1.1 without exactly one Host (RFC 9112 section 3.2);
  *   <li>a major version other than 1: 505 (HTTP/1.2 and later minors are read as HTTP/1.1, as RFC
- *       9110 section 2.5 asks);
- *   <li>a request target with a control character (RFC 9112 section 3.2: a target is visible
- *       characters; Netty passes, say, {@code /a%01b} unencoded as a raw 0x01 byte, which would reach
- *       the origin and the access log as it came). Bytes above 0x7F pass, as nginx lets them: clients
- *       that send UTF-8 paths unencoded exist.
+ *       9110 section 2.5 asks).
  * </ul>
  *
  * After a bad request everything else on the connection is dropped; the proxy handler answers and
@@ -87,9 +83,6 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
       r.setProtocolVersion(HttpVersion.HTTP_1_1);
       v = HttpVersion.HTTP_1_1;
     }
-    if (!isVisibleTarget(r.uri())) {
-      return new BadRequest(400, "invalid request target");
-    }
     // Every request passes here: the lists are only made for the fields a request has, and the
     // Host is read in place (each list and substring was garbage per request).
     HttpHeaders h = r.headers();
@@ -127,17 +120,6 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
       }
     }
     return null;
-  }
-
-  /** Whether a request target has no control character (0x00-0x1F, 0x7F) and no space. */
-  static boolean isVisibleTarget(String target) {
-    for (int i = 0; i < target.length(); i++) {
-      char c = target.charAt(i);
-      if (c <= ' ' || c == 0x7f) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -114,15 +114,6 @@ class RequestDecodingTest {
     return first;
   }
 
-  /** RFC 9112 section 3.2: a target is visible characters; a control character is refused, UTF-8 passes. */
-  @Test
-  void controlCharactersInTheTarget() {
-    for (String target : new String[] {"/a\u0001b", "/a\u007fb", "/a\tb", "/\u0000"}) {
-      assertThat(status("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n")).as(Fields.printable(target)).isEqualTo(400);
-    }
-    assertThat(status("GET /caf\u00e9 HTTP/1.1\r\nHost: a\r\n\r\n")).isZero();
-  }
-
   @Test
   void obsFoldIsRefusedHoweverTheBytesArrive() {
     Object o = decodeBytewise("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n");
