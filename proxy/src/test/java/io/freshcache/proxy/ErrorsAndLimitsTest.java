@@ -82,6 +82,35 @@ class ErrorsAndLimitsTest extends ProxyTestSupport {
     assertThat(origin.count("/s")).isZero();
   }
 
+  /**
+   * obs-fold split from the line before it, in two TCP segments: the decoder has consumed the
+   * complete lines when the fold arrives, so a check of the bytes at hand alone would miss it.
+   */
+  @Test
+  void obsFoldInALaterSegmentIs400AndNeverReachesTheOrigin() throws Exception {
+    origin.on("/s", TestOrigin.Reply.ok("x"));
+    start();
+    for (String[] parts : new String[][] {
+        {"GET /s HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n", " folded\r\nConnection: close\r\n\r\n"},
+        {"GET /s HTTP/1.1\r\nHost: a\r\nX-A: 1\r", "\n\tfolded\r\nConnection: close\r\n\r\n"},
+        {"GET /s HTTP/1.1\r\nConnection: close\r\n", " Host: a\r\n\r\n"}}) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(proxy.address(), 2000);
+        s.setSoTimeout(3000);
+        s.setTcpNoDelay(true);
+        java.io.OutputStream out = s.getOutputStream();
+        out.write(parts[0].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        out.flush();
+        Thread.sleep(100); // the proxy reads the first segment on its own
+        out.write(parts[1].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        out.flush();
+        String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(answer).as(parts[0] + "|" + parts[1]).startsWith("HTTP/1.1 400 ");
+      }
+    }
+    assertThat(origin.count("/s")).isZero();
+  }
+
   @Test
   void requestBodyOverTheLimitIs413() {
     origin.on("/up", TestOrigin.Reply.ok("ok"));
