@@ -16,7 +16,8 @@ import java.util.List;
  * <ul>
  *   <li>obs-fold: a header line starting with SP or HTAB (RFC 9112 section 5.2 lets a server either
  *       reject the message with 400 or unfold it; Netty unfolds, we reject). The check scans the raw
- *       header section before Netty parses it, only while a request head is expected;
+ *       header section before Netty parses it, only while a request head is expected, each byte
+ *       once as it arrives, whichever reads the head is split across;
  *   <li>Content-Length together with Transfer-Encoding (RFC 9112 section 6.1: "ought to be handled as
  *       an error"; Netty drops the Content-Length and goes on).
  * </ul>
