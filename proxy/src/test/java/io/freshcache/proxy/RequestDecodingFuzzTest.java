@@ -53,7 +53,7 @@ class RequestDecodingFuzzTest {
     List<String> whole = decode(input, input.length);
     List<String> bytewise = decode(input, 1);
     int split = input.length == 0 ? 0 : Math.floorMod(input[0] * 31 + input[input.length - 1], input.length);
-    List<String> two = decodeSplit(input, split);
+    List<String> two = decode(input, split, input.length);
     assertThat(bytewise).as("one byte per read against whole").isEqualTo(whole);
     assertThat(two).as("split at %d against whole", split).isEqualTo(whole);
     if (obsFoldInFirstHead(input)) {
@@ -64,26 +64,25 @@ class RequestDecodingFuzzTest {
 
   /** Decodes {@code input} in reads of at most {@code step} bytes, then the end of input. */
   private static List<String> decode(byte[] input, int step) {
-    EmbeddedChannel ch = channel();
-    List<String> seen = new ArrayList<>();
-    for (int at = 0; at < input.length; at += Math.max(1, step)) {
-      int n = Math.min(Math.max(1, step), input.length - at);
-      ch.writeInbound(Unpooled.wrappedBuffer(input, at, n));
-      drain(ch, seen);
+    int n = step <= 0 ? 0 : (input.length + step - 1) / step;
+    int[] ends = new int[n];
+    for (int i = 0; i < n; i++) {
+      ends[i] = Math.min(input.length, (i + 1) * step);
     }
-    return finish(ch, seen);
+    return decode(input, ends);
   }
 
-  private static List<String> decodeSplit(byte[] input, int split) {
+  /** Decodes {@code input} in reads ending at each of {@code ends} (ascending), then the end of input. */
+  private static List<String> decode(byte[] input, int... ends) {
     EmbeddedChannel ch = channel();
     List<String> seen = new ArrayList<>();
-    if (split > 0) {
-      ch.writeInbound(Unpooled.wrappedBuffer(input, 0, split));
-      drain(ch, seen);
-    }
-    if (split < input.length) {
-      ch.writeInbound(Unpooled.wrappedBuffer(input, split, input.length - split));
-      drain(ch, seen);
+    int at = 0;
+    for (int end : ends) {
+      if (end > at) {
+        ch.writeInbound(Unpooled.wrappedBuffer(input, at, end - at));
+        drain(ch, seen);
+        at = end;
+      }
     }
     return finish(ch, seen);
   }
