@@ -3,11 +3,13 @@
 #
 #   1. HitBenchmark at 1 thread, then at 2 threads (Freshcache hit vs raw Caffeine, same run each)
 #   2. InvalidationBenchmark (N = 1,000 / 100,000 / 1,000,000 dependents; cold and warm code path)
+#      and PrefixInvalidationBenchmark (one subtree of 1,000 among 100,000 / 1,000,000 tags)
 #   3. EntryOverhead (heap bytes per entry beyond the body, against plain Caffeine)
 #
 # The options are fixed here, not taken from the annotations' defaults, so a figure in
 # docs/benchmarks.md always comes from the same settings. They are sized for a 2-core machine:
-# about 10 minutes in all (build ~15 s, hits ~2.5 min, invalidation ~6 min, overhead ~15 s).
+# about 11 minutes in all (build ~15 s, hits ~2.5 min, invalidation ~6 min, prefix invalidation ~1 min,
+# overhead ~15 s).
 #
 # Output: bulky raw output (JMH text and JSON, the overhead table) in bench/results/raw/, which is
 # git-ignored; a small summary, bench/results/core-summary.md, meant to be committed. Needs a JDK
@@ -46,6 +48,11 @@ echo "== InvalidationBenchmark"
 java -jar "$jar" InvalidationBenchmark "${INVALIDATION_OPTS[@]}" \
   -rf json -rff "$raw/invalidation.json" -o "$raw/invalidation.txt"
 grep -E '^InvalidationBenchmark' "$raw/invalidation.txt" || true
+
+echo "== PrefixInvalidationBenchmark"
+java -jar "$jar" PrefixInvalidationBenchmark -f 1 -wi 20 -i 40 \
+  -rf json -rff "$raw/prefix-invalidation.json" -o "$raw/prefix-invalidation.txt"
+grep -E '^PrefixInvalidationBenchmark' "$raw/prefix-invalidation.txt" || true
 
 echo "== EntryOverhead"
 java -Xmx4g -cp "$jar" io.freshcache.bench.EntryOverhead | tee "$raw/entry-overhead.txt"

@@ -2,8 +2,10 @@ package io.freshcache.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -37,6 +39,17 @@ import java.util.function.Consumer;
  *       the floors are raised under its write side, then the states are scanned, so a state is either
  *       published before the scan or created from a raised floor.
  * </ul>
+ *
+ * <h2>Prefixes are ranges</h2>
+ * Besides the hash map that finds a name's state, {@link #ordered} holds the same states in name
+ * order, so the names under a prefix are one range of it and a prefix invalidation visits only the
+ * states it bumps, plus at most two ranges per {@code /} of the prefix for the patterns above it
+ * ({@code page:P/**} when {@code page:P/A/} is invalidated). Scanning every state instead took 33 ms
+ * with 100,000 states and 270 ms with 1,000,000 (2026-12-02), on the thread that applied a {@code
+ * Cache-Invalidate: page:P/**}: the proxy's event loop. A state enters {@link #ordered} before the
+ * hash map publishes it (inside {@code computeIfAbsent}, under the creation lock's read side) and
+ * leaves it after the hash map dropped it, by value, so a successor of the same name is never
+ * removed and a prefix scan after the floors are raised finds every state published before.
  */
 final class TagRegistry {
   private static final int STRIPES = 4096;
@@ -49,6 +62,9 @@ final class TagRegistry {
   private final AtomicLong completed = new AtomicLong();
 
   private final ConcurrentHashMap<String, TagState> states = new ConcurrentHashMap<>();
+
+  /** The states of {@link #states} in name order, for prefix invalidation (see the class comment). */
+  private final ConcurrentSkipListMap<String, TagState> ordered = new ConcurrentSkipListMap<>();
 
   /** Per stripe of names: the highest version given to a name while it had no state. */
   private final AtomicLongArray floors = new AtomicLongArray(STRIPES);
@@ -122,7 +138,11 @@ final class TagRegistry {
       if (s == null) {
         creationLock.readLock().lock();
         try {
-          s = states.computeIfAbsent(name, n -> new TagState(n, floors.get(stripe(n))));
+          s = states.computeIfAbsent(name, n -> {
+            TagState created = new TagState(n, floors.get(stripe(n)));
+            ordered.put(n, created);
+            return created;
+          });
         } finally {
           creationLock.readLock().unlock();
         }
@@ -173,7 +193,8 @@ final class TagRegistry {
 
   /**
    * Invalidates every name a tag under {@code prefix} could be depended on through: names that start
-   * with it, and patterns whose base is above it. O(number of states): a bulk operation.
+   * with it, and patterns whose base is above it ({@link #affectedByPrefix}). O(the states bumped +
+   * the prefix's depth x log(number of states)), plus raising every stripe's floor.
    */
   long invalidatePrefix(String prefix, Consumer<TagState> bumped) {
     long v = sequence.incrementAndGet();
@@ -186,18 +207,60 @@ final class TagRegistry {
       } finally {
         creationLock.writeLock().unlock();
       }
-      for (TagState s : states.values()) {
-        if (affectedByPrefix(s.name, prefix)) {
-          s.bump(v);
-          bumped.accept(s);
-        }
-      }
+      forEachAffectedByPrefix(prefix, s -> {
+        s.bump(v);
+        bumped.accept(s);
+      });
     } finally {
       completed.incrementAndGet();
     }
     return v;
   }
 
+  /**
+   * Calls {@code action} once for each state whose name {@link #affectedByPrefix} holds for, found
+   * by ranges of {@link #ordered} rather than by testing every name.
+   */
+  private void forEachAffectedByPrefix(String prefix, Consumer<TagState> action) {
+    for (Map.Entry<String, TagState> e : ordered.tailMap(prefix, true).entrySet()) {
+      if (!e.getKey().startsWith(prefix)) {
+        break; // in name order, the names with a given prefix are contiguous
+      }
+      action.accept(e.getValue());
+    }
+    // Patterns above the prefix: "above/**" for every "above/" that starts it, and "above/*" for
+    // the one that ends at its last '/', each also with an aspect. (A '/' after a '#' makes a base
+    // no state has: aspects hold no '/'.)
+    int last = prefix.lastIndexOf('/');
+    for (int i = prefix.indexOf('/'); i >= 0; i = prefix.indexOf('/', i + 1)) {
+      String above = prefix.substring(0, i + 1);
+      forEachPatternNamed(above + "**", prefix, action);
+      if (i == last) {
+        forEachPatternNamed(above + "*", prefix, action);
+      }
+    }
+  }
+
+  /** The states named {@code base} or {@code base#aspect} that the prefix's own range did not have. */
+  private void forEachPatternNamed(String base, String prefix, Consumer<TagState> action) {
+    if (base.startsWith(prefix)) {
+      return; // every name that starts with base starts with the prefix
+    }
+    for (Map.Entry<String, TagState> e : ordered.tailMap(base, true).entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith(base)) {
+        break;
+      }
+      if ((name.length() == base.length() || name.charAt(base.length()) == '#') && !name.startsWith(prefix)) {
+        action.accept(e.getValue());
+      }
+    }
+  }
+
+  /**
+   * Whether a prefix invalidation must bump the state of {@code name}: the definition that {@link
+   * #forEachAffectedByPrefix} finds by ranges (the property tests hold one to the other).
+   */
   static boolean affectedByPrefix(String name, String prefix) {
     if (name.startsWith(prefix)) {
       return true; // also covers a prefix that reaches into an aspect, e.g. "page:A#ti"
@@ -295,6 +358,7 @@ final class TagRegistry {
     if (s.retireIfUnused()) {
       raiseFloor(stripe(s.name), s.version);
       states.remove(s.name, s);
+      ordered.remove(s.name, s); // by value: a successor of the same name may be in it already
     }
   }
 

@@ -11,10 +11,12 @@ import io.freshcache.testkit.SeededProperty;
 import io.freshcache.testkit.SeededProperty.Trace;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -293,6 +295,70 @@ class TagPatternPropertyTest {
       p += "/";
     }
     return p.isBlank() ? "p" : p;
+  }
+
+  // ------------------------------------------------------------------ the registry's prefix ranges
+
+  /**
+   * {@code TagRegistry} finds what a prefix invalidation bumps by ranges of its name-ordered index;
+   * the definition is {@link TagRegistry#affectedByPrefix} over every state. Both must give the same
+   * states, each once, with states retired (and some names created again) between the checks, so an
+   * index that kept a retired state or missed a successor fails too. Prefixes come from {@link
+   * #prefixNear} and from cutting a registered name anywhere, into its pattern or aspect included.
+   */
+  @Test
+  void prefixInvalidationBumpsExactlyWhatTheDefinitionSays() {
+    SeededProperty.forAll(CLASS + "#prefixInvalidationBumpsExactlyWhatTheDefinitionSays", 6_000, 6, (r, trace) -> {
+      Style style = r.nextInt(3) == 0 ? Style.DEGENERATE : Style.WELL_FORMED;
+      TagRegistry registry = new TagRegistry();
+      List<Ref> deps = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (int i = 1 + r.nextInt(40); i > 0; i--) {
+        Ref d = dependency(r, style);
+        deps.add(d);
+        names.addAll(TagRegistry.dependencyNames(Tag.parse(d.text())));
+      }
+      for (String name : names) {
+        registry.state(name);
+      }
+      trace.add("names " + names);
+      for (int step = 0; step < 6; step++) {
+        for (TagState s : registry.snapshotStates()) {
+          if (r.nextInt(5) == 0) {
+            registry.tryRetire(s); // no entry depends on it, so it goes
+            trace.add("retired " + quoted(s.name));
+          }
+        }
+        for (int i = r.nextInt(4); i > 0; i--) {
+          String name = pick(r, names);
+          registry.state(name);
+          trace.add("state " + quoted(name));
+        }
+        String prefix;
+        if (r.nextBoolean()) {
+          prefix = prefixNear(r, style, deps);
+        } else {
+          String name = pick(r, names);
+          prefix = name.substring(0, 1 + r.nextInt(name.length()));
+        }
+        trace.add("invalidatePrefix " + quoted(prefix));
+        Set<String> expected = new HashSet<>();
+        for (TagState s : registry.snapshotStates()) {
+          if (TagRegistry.affectedByPrefix(s.name, prefix)) {
+            expected.add(s.name);
+          }
+        }
+        List<String> bumped = new ArrayList<>();
+        long v = registry.invalidatePrefix(prefix, s -> bumped.add(s.name));
+        assertThat(bumped).as("states bumped by invalidatePrefix(%s)", quoted(prefix))
+            .doesNotHaveDuplicates()
+            .containsExactlyInAnyOrderElementsOf(expected);
+        for (TagState s : registry.snapshotStates()) {
+          assertThat(s.version >= v).as("%s at the version of invalidatePrefix(%s)", quoted(s.name), quoted(prefix))
+              .isEqualTo(expected.contains(s.name));
+        }
+      }
+    });
   }
 
   // ------------------------------------------------------------------ properties on Tag
