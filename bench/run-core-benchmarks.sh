@@ -4,12 +4,13 @@
 #   1. HitBenchmark at 1 thread, then at 2 threads (Freshcache hit vs raw Caffeine, same run each)
 #   2. InvalidationBenchmark (N = 1,000 / 100,000 / 1,000,000 dependents; cold and warm code path)
 #      and PrefixInvalidationBenchmark (one subtree of 1,000 among 100,000 / 1,000,000 tags)
-#   3. EntryOverhead (heap bytes per entry beyond the body, against plain Caffeine)
+#   3. PerUserHitBenchmark (a hit on one of N users' entries of one page, against N pages)
+#   4. EntryOverhead (heap bytes per entry beyond the body, against plain Caffeine)
 #
 # The options are fixed here, not taken from the annotations' defaults, so a figure in
 # docs/benchmarks.md always comes from the same settings. They are sized for a 2-core machine:
-# about 11 minutes in all (build ~15 s, hits ~2.5 min, invalidation ~6 min, prefix invalidation ~1 min,
-# overhead ~15 s).
+# about 12 minutes in all (build ~15 s, hits ~2.5 min, invalidation ~6 min, prefix invalidation ~1 min,
+# per-user hits ~1 min, overhead ~15 s).
 #
 # Output: bulky raw output (JMH text and JSON, the overhead table) in bench/results/raw/, which is
 # git-ignored; a small summary, bench/results/core-summary.md, meant to be committed. Needs a JDK
@@ -48,6 +49,11 @@ echo "== InvalidationBenchmark"
 java -jar "$jar" InvalidationBenchmark "${INVALIDATION_OPTS[@]}" \
   -rf json -rff "$raw/invalidation.json" -o "$raw/invalidation.txt"
 grep -E '^InvalidationBenchmark' "$raw/invalidation.txt" || true
+
+echo "== PerUserHitBenchmark"
+java -jar "$jar" PerUserHitBenchmark "${HIT_OPTS[@]}" -t 1 \
+  -rf json -rff "$raw/per-user.json" -o "$raw/per-user.txt"
+grep -E '^PerUserHitBenchmark' "$raw/per-user.txt" || true
 
 echo "== PrefixInvalidationBenchmark"
 java -jar "$jar" PrefixInvalidationBenchmark -f 1 -wi 20 -i 40 \
