@@ -7,6 +7,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -119,5 +124,66 @@ class ResourceGroupPropertyTest {
         assertThat(store.weightedSize()).as("the weight Caffeine holds").isEqualTo(weight);
       }
     });
+  }
+
+  /**
+   * Four threads put, replace, remove and look up the entries of 40 users of one page at once, so
+   * the group crosses the threshold back and forth under contention. A lookup only ever returns an
+   * entry of the key asked for (a scope never leaks), and afterwards the counts and the weight
+   * Caffeine holds agree with what the store serves.
+   */
+  @Test
+  void concurrentChangesKeepLookupsScopedAndTheWeightExact() throws Exception {
+    CaffeineEntryStore store = new CaffeineEntryStore(1L << 40, null, Clock.system(), Runnable::run);
+    CacheKey[] keys = new CacheKey[40];
+    for (int u = 0; u < keys.length; u++) {
+      keys[u] = CacheKey.of("/home").withScope(Scope.user("u" + u));
+    }
+    int threads = 4;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        long seed = 17 + t;
+        done.add(pool.submit(() -> {
+          SplittableRandom r = new SplittableRandom(seed);
+          start.await();
+          for (int i = 0; i < 50_000; i++) {
+            CacheKey k = keys[r.nextInt(keys.length)];
+            int op = r.nextInt(10);
+            if (op < 4) {
+              store.put(entry(k, r.nextInt(100), null));
+            } else if (op < 7) {
+              Entry e = store.get(k);
+              if (e != null) {
+                store.remove(e);
+              }
+            } else {
+              Entry e = store.get(k);
+              assertThat(e == null || e.key.equals(k)).as("lookup of %s found %s", k, e == null ? null : e.key).isTrue();
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    long count = 0;
+    long weight = 0;
+    for (CacheKey k : keys) {
+      Entry e = store.get(k);
+      if (e != null) {
+        count++;
+        weight += CaffeineEntryStore.weight(e);
+      }
+    }
+    store.cleanUp();
+    assertThat(store.entryCount()).as("entryCount").isEqualTo(count);
+    assertThat(store.weightedSize()).as("the weight Caffeine holds").isEqualTo(weight);
   }
 }
