@@ -36,8 +36,9 @@ import java.util.function.Consumer;
  *       invalidate raises the version then reads {@code retired} and, if set, raises the floor and
  *       bumps whatever state now holds the name. With volatiles one of the two sees the other;
  *   <li>prefix invalidation vs create: creation runs under the read side of {@link #creationLock},
- *       the floors are raised under its write side, then the states are scanned, so a state is either
- *       published before the scan or created from a raised floor.
+ *       the floor of every stripe ({@link #prefixFloor}) is raised under its write side, then the
+ *       states are scanned, so a state is either published before the scan or created from a raised
+ *       floor.
  * </ul>
  *
  * <h2>Prefixes are ranges</h2>
@@ -68,6 +69,14 @@ final class TagRegistry {
 
   /** Per stripe of names: the highest version given to a name while it had no state. */
   private final AtomicLongArray floors = new AtomicLongArray(STRIPES);
+
+  /**
+   * The floor of every stripe at once: the version of the last prefix invalidation, which reaches
+   * every absent name. One field instead of raising 4,096 stripes per prefix (an origin may send
+   * hundreds of patterns in one {@code Cache-Invalidate}); written under {@link #creationLock}'s
+   * write side, read under its read side.
+   */
+  private volatile long prefixFloor;
 
   /**
    * Per stripe of resources: the sequence number of the last {@link #invalidateResource} of a
@@ -139,7 +148,7 @@ final class TagRegistry {
         creationLock.readLock().lock();
         try {
           s = states.computeIfAbsent(name, n -> {
-            TagState created = new TagState(n, floors.get(stripe(n)));
+            TagState created = new TagState(n, Math.max(floors.get(stripe(n)), prefixFloor));
             ordered.put(n, created);
             return created;
           });
@@ -194,16 +203,14 @@ final class TagRegistry {
   /**
    * Invalidates every name a tag under {@code prefix} could be depended on through: names that start
    * with it, and patterns whose base is above it ({@link #affectedByPrefix}). O(the states bumped +
-   * the prefix's depth x log(number of states)), plus raising every stripe's floor.
+   * the prefix's depth x log(number of states)).
    */
   long invalidatePrefix(String prefix, Consumer<TagState> bumped) {
     long v = sequence.incrementAndGet();
     try {
       creationLock.writeLock().lock();
       try {
-        for (int i = 0; i < STRIPES; i++) {
-          raiseFloor(i, v);
-        }
+        prefixFloor = Math.max(prefixFloor, v); // prefix invalidations may take the lock out of order
       } finally {
         creationLock.writeLock().unlock();
       }

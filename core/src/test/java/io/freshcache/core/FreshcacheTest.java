@@ -126,6 +126,43 @@ class FreshcacheTest {
     assertThat(cache.getIfPresent(CacheKey.of("/c"))).isNotNull();
   }
 
+  /**
+   * A render that read its data before a prefix invalidation and only then declares a tag under the
+   * prefix that nothing depended on yet (so it had no state to bump) is stale at birth: the state it
+   * creates starts at the prefix invalidation's version, above the render's bound. Without that
+   * floor the old page would be stored and served after the invalidation returned (guarantee 1).
+   */
+  @Test
+  void aTagFirstDeclaredAfterAPrefixInvalidationOfItsSubtreeIsStaleAtBirth() throws Exception {
+    AtomicInteger data = new AtomicInteger(1);
+    CountDownLatch read = new CountDownLatch(1);
+    CountDownLatch invalidated = new CountDownLatch(1);
+    Renderer lateDeclaring = ctx -> {
+      int seen = data.get();
+      read.countDown();
+      invalidated.await(10, TimeUnit.SECONDS);
+      ctx.dependsOn("page:Projects/Gamma");
+      return Content.html("v" + seen);
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Page> render = pool.submit(() -> cache.get(CacheKey.of("/gamma"), lateDeclaring));
+      assertThat(read.await(10, TimeUnit.SECONDS)).isTrue();
+      data.set(2);
+      cache.invalidatePrefix("page:Projects/");
+      invalidated.countDown();
+      assertThat(render.get(10, TimeUnit.SECONDS).body()).asString().isEqualTo("v1");
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(cache.getIfPresent(CacheKey.of("/gamma"))).as("the page rendered from data read before the invalidation")
+        .isNull();
+    assertThat(cache.get(CacheKey.of("/gamma"), ctx -> {
+      ctx.dependsOn("page:Projects/Gamma");
+      return Content.html("v" + data.get());
+    }).body()).asString().isEqualTo("v2");
+  }
+
   @Test
   void staticFragmentTagsPropagateThreeLevels() {
     AtomicInteger renders = new AtomicInteger();
