@@ -327,9 +327,10 @@ final class CaffeineEntryStore implements EntryStore {
     /** Removes this very entry (not a newer one of its key); whether it was here. */
     boolean remove(Entry e) {
       Weighed w = byKey.get(e.key);
-      if (w == null || w.entry() != e || !byKey.remove(e.key, w)) {
+      if (w == null || w.entry() != e) {
         return false;
       }
+      byKey.remove(e.key); // under the resource's compute: nothing replaced it since the get
       weight -= w.weight();
       return true;
     }

@@ -47,10 +47,11 @@ import java.util.function.Consumer;
  * states it bumps, plus at most two ranges per {@code /} of the prefix for the patterns above it
  * ({@code page:P/**} when {@code page:P/A/} is invalidated). Scanning every state instead took 22 ms
  * with 100,000 states and 492 ms with 1,000,000 ({@code PrefixInvalidationBenchmark}, 2026-12-02),
- * on the thread that applied a {@code Cache-Invalidate: page:P/**}: the proxy's event loop. A state enters {@link #ordered} before the
- * hash map publishes it (inside {@code computeIfAbsent}, under the creation lock's read side) and
- * leaves it after the hash map dropped it, by value, so a successor of the same name is never
- * removed and a prefix scan after the floors are raised finds every state published before.
+ * on the thread that applied a {@code Cache-Invalidate: page:P/**}: the proxy's event loop. A
+ * state enters {@link #ordered} before the hash map publishes it (inside {@code computeIfAbsent},
+ * under the creation lock's read side) and leaves it after the hash map dropped it, by value, so a
+ * successor of the same name is never removed and a prefix scan after the floor is raised finds
+ * every state published before.
  */
 final class TagRegistry {
   private static final int STRIPES = 4096;
